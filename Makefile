@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-2.0
+# uringlockstat: all outputs go to $(OUT); `make V=1` shows the commands.
+
+OUT ?= build
+PREFIX ?= /usr/local
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(OUT) -MMD -MP
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Ibpf
+LDLIBS := -lbpf -lelf -lz -ljansson
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+SRCS := $(wildcard src/*.c)
+OBJS := $(patsubst src/%.c,$(OUT)/src/%.o,$(SRCS))
+# Everything but main.c, for the unit tests.
+LIB_OBJS := $(filter-out $(OUT)/src/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all clean install check unit-check live-check demo bench deps
+
+all: $(OUT)/uringlockstat $(OUT)/uringbench
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) $(wildcard include/*.h) | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUT)/src/%.o: src/%.c $(SKELS) | $(OUT)/src
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUT)/uringlockstat: $(OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(OUT)/uringbench: tools/uringbench.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@ -luring -lpthread
+
+$(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+
+$(OUT) $(OUT)/bpf $(OUT)/src $(OUT)/tests:
+	$(Q)mkdir -p $@
+
+# Debian packages needed to build, test and demo (used by the README and .ci/run).
+deps:
+	tools/install-deps
+
+check: unit-check live-check
+
+unit-check: $(UNIT_BINS)
+	$(Q)tests/run-unit $(UNIT_BINS)
+
+live-check: all
+	$(Q)tests/run-live $(OUT)
+
+demo: all
+	$(Q)tools/demo $(OUT)
+
+bench: all
+	$(Q)tools/bench $(OUT)
+
+install: all
+	install -D -m 0755 $(OUT)/uringlockstat $(DESTDIR)$(PREFIX)/bin/uringlockstat
+	install -D -m 0755 $(OUT)/uringbench $(DESTDIR)$(PREFIX)/bin/uringbench
+	install -D -m 0644 man/uringlockstat.8 $(DESTDIR)$(PREFIX)/share/man/man8/uringlockstat.8
+
+clean:
+	rm -rf $(OUT)
+
+-include $(OBJS:.o=.d) $(patsubst %,%.d,$(UNIT_BINS))

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tiny programs that `uringlockstat probe` and backend selection load and
+ * attach one at a time: a feature is "allowed" only if its program really runs.
+ */
+#include "core_types.bpf.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+__u64 hits;
+
+SEC("tp_btf/contention_begin")
+int BPF_PROG(probe_tp_btf, void *lock, unsigned int flags)
+{
+	return 0;
+}
+
+SEC("raw_tp/contention_begin")
+int BPF_PROG(probe_raw_tp, void *lock, unsigned int flags)
+{
+	return 0;
+}
+
+SEC("tp_btf/io_uring_create")
+int BPF_PROG(probe_io_uring_tp, int fd, void *ring)
+{
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(probe_sys_exit, struct pt_regs *regs, long ret)
+{
+	return 0;
+}
+
+SEC("fentry/mutex_lock")
+int BPF_PROG(probe_fentry, struct mutex *lock)
+{
+	return 0;
+}
+
+SEC("perf_event")
+int probe_perf_event(void *ctx)
+{
+	__sync_fetch_and_add(&hits, 1);
+	return 0;
+}
+
+SEC("iter/task_file")
+int probe_iter(struct bpf_iter__task_file *it)
+{
+	return 0;
+}

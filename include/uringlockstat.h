@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Structures and constants shared by the BPF programs and the loader. */
+#ifndef URINGLOCKSTAT_H
+#define URINGLOCKSTAT_H
+
+#include "histogram.h"
+
+/* Upper bound of rings tracked in one run; --max-rings lowers or raises it at open time. */
+#define DEFAULT_MAX_RINGS 128
+#define DEFAULT_MAX_WAITERS 4096
+#define DEFAULT_MAX_TARGETS 1024
+
+/* How a ring entered the tracked set. */
+enum ring_source {
+	RING_SOURCE_ITERATOR = 1, /* task_file iterator at start or at an interval */
+	RING_SOURCE_CREATE = 2,   /* io_uring:io_uring_create while running */
+	RING_SOURCE_LAZY = 3,     /* another io_uring event carried an unknown ctx */
+};
+
+/* Written once when a ring is first seen; indexed by ring slot. */
+struct ring_info {
+	__u64 ctx;          /* kernel address of struct io_ring_ctx (shown only with -v) */
+	__u64 seen_ns;      /* bpf_ktime_get_ns() when discovered */
+	__u32 tgid;         /* process whose fd table (or event) revealed the ring */
+	__s32 fd;           /* -1 when discovered from an event that carries no fd */
+	__u32 setup_flags;  /* IORING_SETUP_* */
+	__u32 sq_entries;
+	__u32 cq_entries;
+	__u32 submitter_tid; /* SINGLE_ISSUER owner task, 0 if none yet */
+	__u32 sq_head_start; /* ctx->cached_sq_head when discovered */
+	__u32 source;        /* enum ring_source */
+	char comm[16];
+};
+
+/* Per ring, per CPU; user space sums over CPUs. */
+struct ring_stats {
+	/* counters backend */
+	__u64 enters;                  /* io_uring_enter calls on the ring */
+	__u64 enters_submit;           /* ... with to_submit > 0 */
+	__u64 enters_submit_getevents; /* ... and IORING_ENTER_GETEVENTS */
+	__u64 submit_locked;           /* non-SQPOLL submit enters that reached the lock (ret >= 0) */
+	__u64 sqes_enter;              /* SQEs consumed, summed from io_uring_enter's return value */
+	__u64 registers;               /* io_uring_register calls (the lock is held at the event) */
+	__u64 local_work_runs;         /* DEFER_TASKRUN local work runs */
+	__u64 task_work_runs;          /* task work runs whose task last used this ring */
+	/* contention backend */
+	__u64 contended;       /* contention episodes ended (one per contended acquisition attempt) */
+	__u64 spin;            /* episodes won while optimistically spinning */
+	__u64 sleep;           /* episodes that went to sleep at least once */
+	__u64 interrupted;     /* episodes ended by a signal (ret < 0) */
+	__u64 owner_other_cpu; /* owner ran on another CPU than the waiter at the first begin */
+	__u64 owner_known;     /* episodes where an owner was seen at the first begin */
+	__u64 wait_ns_total;
+	__u64 wait_ns_max;
+	__u64 wait_hist[HIST_BUCKETS];
+};
+
+/* One record per io_uring file the iterator finds (read by the loader each interval). */
+struct ring_snapshot {
+	__u64 ctx;
+	__u32 slot;        /* tracked slot, or RING_SLOT_NONE when the map was full */
+	__u32 tgid;
+	__s32 fd;
+	__u32 sq_head;     /* ctx->cached_sq_head: SQEs consumed so far (wraps at 2^32) */
+	__u32 setup_flags;
+	__u32 submitter_tid;
+};
+
+#define RING_SLOT_NONE 0xffffffffu
+
+/* Failures counted in BPF .bss and always reported. */
+struct bpf_failures {
+	__u64 ring_slots_full;   /* a new ring could not be tracked: --max-rings reached */
+	__u64 tracked_insert;    /* hash insert into the tracked-lock map failed */
+	__u64 waiters_full;      /* a contention episode could not be timed: waiter map full */
+	__u64 stats_lookup;      /* per-ring stats lookup failed */
+	__u64 end_without_begin; /* contention_end on a tracked lock with no begin seen */
+	__u64 fd_resolve;        /* io_uring_enter whose fd could not be resolved to a ring */
+};
+
+#endif

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef URINGLOCKSTAT_OUTPUT_H
+#define URINGLOCKSTAT_OUTPUT_H
+
+#include <stdio.h>
+#include <jansson.h>
+#include "report.h"
+
+/* The whole report as a JSON object of schema uringlockstat/1 (caller json_decref()s it). */
+json_t *report_to_json(const struct report *rep, bool show_addresses);
+
+/* Write the report as JSON to path atomically (temp file + rename); -errno on failure. */
+int report_write_json(const struct report *rep, const char *path, bool show_addresses);
+
+/* Check, before anything is attached, that a file can be created next to path. */
+int output_check_writable(const char *path, char *err, size_t err_size);
+
+void report_print_text(FILE *out, const struct report *rep, bool show_addresses);
+
+/* One line per ring with rates since the previous table (prev may be NULL). */
+void report_print_interval(FILE *out, const struct report *rep, const struct report *prev,
+			   double interval_s);
+
+#endif

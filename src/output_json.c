@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The JSON report (schema uringlockstat/1), built with jansson. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "output.h"
+#include "flags.h"
+
+static json_t *json_u64(__u64 v)
+{
+	/* JSON integers are signed 64-bit in jansson; no counter here comes near 2^63. */
+	return json_integer((json_int_t)v);
+}
+
+static json_t *flags_json(__u32 flags)
+{
+	json_t *arr = json_array();
+	unsigned int bit;
+
+	for (bit = 0; bit < 32; bit++) {
+		const char *name = setup_flag_name(bit);
+		char unknown[16];
+
+		if (!(flags & (1u << bit)))
+			continue;
+		if (!name) {
+			snprintf(unknown, sizeof(unknown), "0x%x", 1u << bit);
+			name = unknown;
+		}
+		json_array_append_new(arr, json_string(name));
+	}
+	return arr;
+}
+
+static json_t *summary_json(const struct hist_summary *h)
+{
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "total", json_u64(h->total), "count",
+			 json_u64(h->count), "p50", json_u64(h->p50), "p90", json_u64(h->p90),
+			 "p99", json_u64(h->p99), "max", json_u64(h->max));
+}
+
+static const char *source_name(__u32 source)
+{
+	switch (source) {
+	case RING_SOURCE_ITERATOR:
+		return "iterator";
+	case RING_SOURCE_CREATE:
+		return "io_uring_create";
+	case RING_SOURCE_LAZY:
+		return "event";
+	default:
+		return "unknown";
+	}
+}
+
+static json_t *ring_json(const struct report *rep, const struct ring_report *r, bool addresses)
+{
+	const struct ring_stats *s = &r->sum;
+	bool contention = rep->backends[BACKEND_CONTENTION].active;
+	bool counters = rep->backends[BACKEND_COUNTERS].active;
+	bool enters = counters && !rep->light;
+	struct hist_summary wait;
+	const char *sqes_method;
+	__u64 sqes = ring_sqes(rep, r, &sqes_method), acq;
+	double share;
+	json_t *o;
+
+	ring_wait_summary(r, &wait);
+	o = json_object();
+	json_object_set_new(o, "pid", json_integer(r->info.tgid));
+	json_object_set_new(o, "comm", json_string(r->info.comm));
+	json_object_set_new(o, "fd", json_integer(r->info.fd));
+	json_object_set_new(o, "flags", flags_json(r->info.setup_flags));
+	json_object_set_new(o, "setup_flags", json_integer(r->info.setup_flags));
+	json_object_set_new(o, "sq_entries", json_integer(r->info.sq_entries));
+	json_object_set_new(o, "cq_entries", json_integer(r->info.cq_entries));
+	json_object_set_new(o, "submitter_tid",
+			    r->submitter_tid ? json_integer(r->submitter_tid) : json_null());
+	json_object_set_new(o, "found_by", json_string(source_name(r->info.source)));
+	json_object_set_new(o, "open_at_end", json_boolean(r->open));
+	if (addresses)
+		json_object_set_new(o, "ctx", json_sprintf("0x%llx", (unsigned long long)r->info.ctx));
+	json_object_set_new(o, "sqes", json_u64(sqes));
+	json_object_set_new(o, "sqes_method", json_string(sqes_method));
+	json_object_set_new(o, "enters", enters ? json_u64(s->enters) : json_null());
+	json_object_set_new(o, "enters_submit", enters ? json_u64(s->enters_submit) : json_null());
+	json_object_set_new(o, "registers", counters ? json_u64(s->registers) : json_null());
+	json_object_set_new(o, "local_work_runs",
+			    counters ? json_u64(s->local_work_runs) : json_null());
+	json_object_set_new(o, "task_work_runs",
+			    counters ? json_u64(s->task_work_runs) : json_null());
+	if (ring_acquisitions_inferred(rep, r, &acq)) {
+		json_object_set_new(o, "acquisitions", json_u64(acq));
+		json_object_set_new(o, "acquisitions_method", json_string("inferred"));
+	} else {
+		json_object_set_new(o, "acquisitions", json_null());
+		json_object_set_new(o, "acquisitions_method", json_null());
+	}
+	json_object_set_new(o, "contended", contention ? json_u64(s->contended) : json_null());
+	json_object_set_new(o, "spin", contention ? json_u64(s->spin) : json_null());
+	json_object_set_new(o, "sleep", contention ? json_u64(s->sleep) : json_null());
+	json_object_set_new(o, "interrupted", contention ? json_u64(s->interrupted) : json_null());
+	json_object_set_new(o, "wait_ns", contention ? summary_json(&wait) : json_null());
+	json_object_set_new(o, "wait_method", contention ? json_string("contended-only")
+							  : json_null());
+	json_object_set_new(o, "owner_other_cpu_share",
+			    contention && ring_owner_other_cpu_share(r, &share) ? json_real(share)
+										: json_null());
+	json_object_set_new(o, "hold_ns", json_null());
+	json_object_set_new(o, "handoffs", json_null());
+	json_object_set_new(o, "paths", json_object());
+	return o;
+}
+
+json_t *report_to_json(const struct report *rep, bool addresses)
+{
+	json_t *root = json_object(), *backends = json_object(), *lost = json_object();
+	json_t *rings = json_array(), *target = json_object();
+	const struct bpf_failures *f = &rep->failures;
+	size_t i;
+	int id;
+
+	json_object_set_new(root, "schema", json_string(REPORT_SCHEMA));
+	json_object_set_new(root, "kernel", json_string(rep->kernel));
+	json_object_set_new(root, "duration_ns", json_u64(rep->duration_ns));
+	json_object_set_new(root, "partial", json_boolean(rep->partial));
+	json_object_set_new(root, "partial_reason",
+			    rep->partial ? json_string(rep->partial_reason) : json_null());
+	if (rep->target_all)
+		json_object_set_new(target, "all", json_true());
+	else
+		json_object_set_new(target, "pid", json_integer(rep->target_pid));
+	if (rep->target_command[0])
+		json_object_set_new(target, "command", json_string(rep->target_command));
+	json_object_set_new(target, "exit_status",
+			    rep->exit_status >= 0 ? json_integer(rep->exit_status) : json_null());
+	json_object_set_new(root, "target", target);
+	for (id = 0; id < BACKEND_COUNT; id++)
+		json_object_set_new(backends, backend_name(id),
+				    json_pack("{s:b,s:s}", "active", rep->backends[id].active,
+					      "reason", rep->backends[id].reason));
+	json_object_set_new(root, "backends", backends);
+	json_object_set_new(lost, "ring_slots_full", json_u64(f->ring_slots_full));
+	json_object_set_new(lost, "tracked_insert", json_u64(f->tracked_insert));
+	json_object_set_new(lost, "waiters_full", json_u64(f->waiters_full));
+	json_object_set_new(lost, "stats_lookup", json_u64(f->stats_lookup));
+	json_object_set_new(lost, "end_without_begin", json_u64(f->end_without_begin));
+	json_object_set_new(lost, "fd_resolve", json_u64(f->fd_resolve));
+	json_object_set_new(lost, "snapshot_failures", json_u64(rep->snapshot_failures));
+	json_object_set_new(root, "lost", lost);
+	for (i = 0; i < rep->nr_rings; i++) {
+		if (rep->rings[i].info.ctx)
+			json_array_append_new(rings, ring_json(rep, &rep->rings[i], addresses));
+	}
+	json_object_set_new(root, "rings", rings);
+	return root;
+}
+
+int output_check_writable(const char *path, char *err, size_t err_size)
+{
+	char *copy = strdup(path), *dir;
+	int ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	dir = dirname(copy);
+	if (access(dir, W_OK | X_OK)) {
+		ret = -errno;
+		snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
+	} else if (!access(path, F_OK) && access(path, W_OK)) {
+		ret = -errno;
+		snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
+	}
+	free(copy);
+	return ret;
+}
+
+int report_write_json(const struct report *rep, const char *path, bool addresses)
+{
+	json_t *root = report_to_json(rep, addresses);
+	char tmp[4096];
+	int fd, ret = 0;
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		ret = -errno;
+		close(fd);
+		goto out_unlink;
+	}
+	if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || fputc('\n', f) == EOF)
+		ret = -EIO;
+	if (fflush(f) || fsync(fileno(f)))
+		ret = ret ? ret : -errno;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+out_unlink:
+	if (ret)
+		unlink(tmp);
+out:
+	json_decref(root);
+	return ret;
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The human report: a summary table per ring, and the live per-interval table. */
+#include <string.h>
+#include "output.h"
+#include "flags.h"
+
+static const char *fmt_ns(__u64 ns, char *buf, size_t size)
+{
+	if (ns < 1000)
+		snprintf(buf, size, "%lluns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, size, "%.1fus", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, size, "%.1fms", ns / 1e6);
+	else
+		snprintf(buf, size, "%.2fs", ns / 1e9);
+	return buf;
+}
+
+static const char *fmt_opt(bool valid, __u64 v, char *buf, size_t size)
+{
+	if (!valid)
+		return "-";
+	snprintf(buf, size, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+static void print_backends(FILE *out, const struct report *rep)
+{
+	int id;
+
+	fprintf(out, "backends:\n");
+	for (id = 0; id < BACKEND_COUNT; id++)
+		fprintf(out, "  %-10s %-3s %s\n", backend_name(id),
+			rep->backends[id].active ? "on" : "off", rep->backends[id].reason);
+}
+
+static void print_lost(FILE *out, const struct report *rep)
+{
+	const struct bpf_failures *f = &rep->failures;
+
+	fprintf(out, "lost: ring_slots_full=%llu tracked_insert=%llu waiters_full=%llu "
+		"stats_lookup=%llu end_without_begin=%llu fd_resolve=%llu snapshot_failures=%llu\n",
+		(unsigned long long)f->ring_slots_full, (unsigned long long)f->tracked_insert,
+		(unsigned long long)f->waiters_full, (unsigned long long)f->stats_lookup,
+		(unsigned long long)f->end_without_begin, (unsigned long long)f->fd_resolve,
+		(unsigned long long)rep->snapshot_failures);
+}
+
+void report_print_text(FILE *out, const struct report *rep, bool addresses)
+{
+	bool contention = rep->backends[BACKEND_CONTENTION].active;
+	bool enters = rep->backends[BACKEND_COUNTERS].active && !rep->light;
+	size_t i, shown = 0;
+
+	fprintf(out, "\nuringlockstat: ");
+	if (rep->target_all)
+		fprintf(out, "all processes");
+	else
+		fprintf(out, "pid %d", rep->target_pid);
+	if (rep->target_command[0])
+		fprintf(out, " (%s)", rep->target_command);
+	fprintf(out, ", %.2f s, kernel %s%s\n", rep->duration_ns / 1e9, rep->kernel,
+		rep->partial ? ", PARTIAL" : "");
+	if (rep->partial)
+		fprintf(out, "partial: %s\n", rep->partial_reason);
+	print_backends(out, rep);
+
+	for (i = 0; i < rep->nr_rings; i++) {
+		const struct ring_report *r = &rep->rings[i];
+		const struct ring_stats *s = &r->sum;
+		char flags[256], b1[32], b2[32], b3[32], b4[32], n1[32], n2[32];
+		struct hist_summary wait;
+		const char *method;
+		__u64 sqes, acq;
+		bool have_acq;
+		double share;
+
+		if (!r->info.ctx)
+			continue;
+		shown++;
+		sqes = ring_sqes(rep, r, &method);
+		have_acq = ring_acquisitions_inferred(rep, r, &acq);
+		fprintf(out, "\nring %zu: pid %u (%s) fd %d flags %s sq %u cq %u", i, r->info.tgid,
+			r->info.comm, r->info.fd, setup_flags_str(r->info.setup_flags, "|", flags,
+								 sizeof(flags)),
+			r->info.sq_entries, r->info.cq_entries);
+		if (r->submitter_tid)
+			fprintf(out, " submitter %u", r->submitter_tid);
+		if (addresses)
+			fprintf(out, " ctx 0x%llx", (unsigned long long)r->info.ctx);
+		fprintf(out, "%s\n", r->open ? "" : " (closed)");
+		fprintf(out, "  sqes %llu (%s)  enters %s  submit enters %s  registers %llu  "
+			"local work runs %llu  task work runs %llu\n",
+			(unsigned long long)sqes, method, fmt_opt(enters, s->enters, n1, sizeof(n1)),
+			fmt_opt(enters, s->enters_submit, n2, sizeof(n2)),
+			(unsigned long long)s->registers, (unsigned long long)s->local_work_runs,
+			(unsigned long long)s->task_work_runs);
+		fprintf(out, "  acquisitions %s%s  hold: needs the exact backend\n",
+			fmt_opt(have_acq, acq, n1, sizeof(n1)),
+			have_acq ? " (inferred lower bound)" : "");
+		if (!contention)
+			continue;
+		ring_wait_summary(r, &wait);
+		fprintf(out, "  contended %llu (spin %llu, sleep %llu, interrupted %llu)",
+			(unsigned long long)s->contended, (unsigned long long)s->spin,
+			(unsigned long long)s->sleep, (unsigned long long)s->interrupted);
+		if (sqes)
+			fprintf(out, "  %.4f per SQE", (double)s->contended / (double)sqes);
+		fprintf(out, "\n");
+		if (!s->contended)
+			continue;
+		fprintf(out, "  wait (contended only) total %s  p50 %s  p90 %s  p99 %s  max %s\n",
+			fmt_ns(wait.total, b1, sizeof(b1)), fmt_ns(wait.p50, b2, sizeof(b2)),
+			fmt_ns(wait.p90, b3, sizeof(b3)), fmt_ns(wait.p99, b4, sizeof(b4)),
+			fmt_ns(wait.max, n1, sizeof(n1)));
+		if (sqes)
+			fprintf(out, "  wait per SQE %.1fns\n", (double)wait.total / (double)sqes);
+		if (ring_owner_other_cpu_share(r, &share))
+			fprintf(out, "  lock owner on another CPU in %.1f%% of contended episodes\n",
+				share * 100.0);
+	}
+	if (!shown)
+		fprintf(out, "\nno io_uring rings found in the target\n");
+	fprintf(out, "\n");
+	print_lost(out, rep);
+}
+
+void report_print_interval(FILE *out, const struct report *rep, const struct report *prev,
+			   double interval_s)
+{
+	size_t i;
+
+	fprintf(out, "%-4s %-7s %-4s %-28s %11s %11s %11s %11s %9s\n", "RING", "PID", "FD",
+		"FLAGS", "SQES/s", "ENTERS/s", "CONTEND/s", "WAIT/s", "WAIT_AVG");
+	for (i = 0; i < rep->nr_rings; i++) {
+		const struct ring_report *r = &rep->rings[i];
+		const struct ring_report *p = prev && i < prev->nr_rings ? &prev->rings[i] : NULL;
+		__u64 sqes, psqes = 0, contended, wait_ns, enters;
+		char flags[256], avg[32], wait[32];
+		const char *method;
+
+		if (!r->info.ctx)
+			continue;
+		sqes = ring_sqes(rep, r, &method);
+		if (p && p->info.ctx)
+			psqes = ring_sqes(prev, p, &method);
+		contended = r->sum.contended - (p ? p->sum.contended : 0);
+		wait_ns = r->sum.wait_ns_total - (p ? p->sum.wait_ns_total : 0);
+		enters = r->sum.enters - (p ? p->sum.enters : 0);
+		setup_flags_str(r->info.setup_flags, "|", flags, sizeof(flags));
+		fprintf(out, "%-4zu %-7u %-4d %-28.28s %11.0f %11.0f %11.0f %11s %9s\n", i,
+			r->info.tgid, r->info.fd, flags, (sqes - psqes) / interval_s,
+			enters / interval_s, contended / interval_s,
+			fmt_ns((__u64)(wait_ns / interval_s), wait, sizeof(wait)),
+			contended ? fmt_ns(wait_ns / contended, avg, sizeof(avg)) : "-");
+	}
+	fflush(out);
+}

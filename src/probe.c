@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What this kernel allows. Every answer comes from really loading and attaching
+ * a tiny program from bpf/probe.bpf.c, so "yes" means the backend can run here.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <linux/perf_event.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include "probe.h"
+#include "kallsyms.h"
+#include "probe.skel.h"
+
+#define CAP_PERFMON_BIT 38
+#define CAP_BPF_BIT 39
+#define CAP_SYS_ADMIN_BIT 21
+
+static const char *const feature_names[FEAT_COUNT] = {
+	[FEAT_PRIVILEGES] = "privileges (root or CAP_BPF+CAP_PERFMON)",
+	[FEAT_BTF] = "kernel BTF (/sys/kernel/btf/vmlinux)",
+	[FEAT_TP_BTF] = "tp_btf programs",
+	[FEAT_RAW_TP] = "raw_tp programs",
+	[FEAT_CONTENTION_TP] = "lock:contention_begin/end tracepoints",
+	[FEAT_IO_URING_TP] = "io_uring tracepoints",
+	[FEAT_SYS_EXIT_TP] = "sys_exit raw tracepoint",
+	[FEAT_FENTRY] = "fentry on mutex_lock",
+	[FEAT_PERF_EVENT] = "perf_event CPU-clock sampling",
+	[FEAT_TASK_FILE_ITER] = "task_file BPF iterator",
+	[FEAT_KALLSYMS] = "io_uring_release in /proc/kallsyms",
+};
+
+const char *feature_name(enum feature feat)
+{
+	return feat < FEAT_COUNT ? feature_names[feat] : "?";
+}
+
+static bool cap_has(const struct __user_cap_data_struct *data, int cap)
+{
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+bool have_bpf_privileges(char *why, size_t size)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data)) {
+		snprintf(why, size, "cannot read capabilities: %s", strerror(errno));
+		return false;
+	}
+	if (cap_has(data, CAP_SYS_ADMIN_BIT) ||
+	    (cap_has(data, CAP_BPF_BIT) && cap_has(data, CAP_PERFMON_BIT))) {
+		snprintf(why, size, "yes");
+		return true;
+	}
+	snprintf(why, size, "missing CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root");
+	return false;
+}
+
+bool have_vmlinux_btf(char *why, size_t size)
+{
+	struct btf *btf;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(why, size, "/sys/kernel/btf/vmlinux: %s (kernel built without "
+			 "CONFIG_DEBUG_INFO_BTF)", strerror(errno));
+		return false;
+	}
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		snprintf(why, size, "cannot parse kernel BTF: %s", strerror(errno));
+		return false;
+	}
+	btf__free(btf);
+	snprintf(why, size, "yes");
+	return true;
+}
+
+static int silent_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	return 0;
+}
+
+static bool btf_has_type(const char *name, char *why, size_t size)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool found;
+
+	if (!btf) {
+		snprintf(why, size, "no kernel BTF");
+		return false;
+	}
+	found = btf__find_by_name(btf, name) > 0;
+	btf__free(btf);
+	snprintf(why, size, found ? "yes (%s in BTF)" : "no: %s not in kernel BTF", name);
+	return found;
+}
+
+static int open_cpu_clock(int cpu)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.sample_freq = 99,
+		.freq = 1,
+	};
+
+	return syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* Load only `prog` of the probe object and attach it; reason says what failed. */
+static bool try_program(const char *prog_name, char *why, size_t size)
+{
+	libbpf_print_fn_t old_print = libbpf_set_print(silent_print);
+	struct bpf_program *prog, *p;
+	struct bpf_link *link = NULL;
+	struct probe_bpf *skel;
+	int perf_fd = -1, err;
+	bool ok = false;
+
+	skel = probe_bpf__open();
+	if (!skel) {
+		snprintf(why, size, "cannot open probe object: %s", strerror(errno));
+		goto out;
+	}
+	prog = bpf_object__find_program_by_name(skel->obj, prog_name);
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, p == prog);
+	err = probe_bpf__load(skel);
+	if (err) {
+		snprintf(why, size, "no: load failed: %s", strerror(-err));
+		goto out;
+	}
+	if (!strcmp(prog_name, "probe_perf_event")) {
+		perf_fd = open_cpu_clock(0);
+		if (perf_fd < 0) {
+			snprintf(why, size, "no: perf_event_open: %s", strerror(errno));
+			goto out;
+		}
+		link = bpf_program__attach_perf_event(prog, perf_fd);
+	} else {
+		link = bpf_program__attach(prog);
+	}
+	if (!link) {
+		snprintf(why, size, "no: attach failed: %s", strerror(errno));
+		goto out;
+	}
+	if (!strcmp(prog_name, "probe_iter")) {
+		char buf[64];
+		int iter_fd = bpf_iter_create(bpf_link__fd(link));
+
+		if (iter_fd < 0 || read(iter_fd, buf, sizeof(buf)) < 0) {
+			snprintf(why, size, "no: iterator read failed: %s", strerror(errno));
+			if (iter_fd >= 0)
+				close(iter_fd);
+			goto out;
+		}
+		close(iter_fd);
+	}
+	snprintf(why, size, "yes (loaded and attached)");
+	ok = true;
+out:
+	bpf_link__destroy(link);
+	if (perf_fd >= 0)
+		close(perf_fd);
+	probe_bpf__destroy(skel);
+	libbpf_set_print(old_print);
+	return ok;
+}
+
+void probe_feature(enum feature feat, struct probe_results *r)
+{
+	struct feature_result *f = &r->f[feat];
+	char *why = f->reason;
+	size_t size = sizeof(f->reason);
+
+	if (f->probed)
+		return;
+	f->probed = true;
+	switch (feat) {
+	case FEAT_PRIVILEGES:
+		f->ok = have_bpf_privileges(why, size);
+		return;
+	case FEAT_BTF:
+		f->ok = have_vmlinux_btf(why, size);
+		return;
+	case FEAT_KALLSYMS:
+		f->ok = kallsyms_lookup("io_uring_release") != 0;
+		snprintf(why, size, f->ok ? "yes" : "no: hidden or absent (kptr_restrict?); rings "
+			 "present before start will not be found");
+		return;
+	case FEAT_CONTENTION_TP:
+		f->ok = btf_has_type("btf_trace_contention_begin", why, size);
+		return;
+	default:
+		break;
+	}
+	/* The rest need privileges to say anything. */
+	probe_feature(FEAT_PRIVILEGES, r);
+	if (!r->f[FEAT_PRIVILEGES].ok) {
+		snprintf(why, size, "unknown: not privileged");
+		return;
+	}
+	switch (feat) {
+	case FEAT_TP_BTF:
+		f->ok = try_program("probe_tp_btf", why, size);
+		break;
+	case FEAT_RAW_TP:
+		f->ok = try_program("probe_raw_tp", why, size);
+		break;
+	case FEAT_IO_URING_TP:
+		f->ok = try_program("probe_io_uring_tp", why, size);
+		break;
+	case FEAT_SYS_EXIT_TP:
+		f->ok = try_program("probe_sys_exit", why, size);
+		break;
+	case FEAT_FENTRY:
+		f->ok = try_program("probe_fentry", why, size);
+		break;
+	case FEAT_PERF_EVENT:
+		f->ok = try_program("probe_perf_event", why, size);
+		break;
+	case FEAT_TASK_FILE_ITER:
+		f->ok = try_program("probe_iter", why, size);
+		break;
+	default:
+		break;
+	}
+}
+
+void probe_all(struct probe_results *r)
+{
+	int feat;
+
+	for (feat = 0; feat < FEAT_COUNT; feat++)
+		probe_feature(feat, r);
+}
+
+void probe_print(FILE *out, const struct probe_results *r)
+{
+	int feat;
+
+	fprintf(out, "%-42s %-4s %s\n", "FEATURE", "OK", "REASON");
+	for (feat = 0; feat < FEAT_COUNT; feat++) {
+		const struct feature_result *f = &r->f[feat];
+
+		fprintf(out, "%-42s %-4s %s\n", feature_name(feat), f->ok ? "yes" : "no",
+			f->reason);
+	}
+}

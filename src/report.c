@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Figures derived from the raw per-ring counters, shared by every output format. */
+#include "report.h"
+#include "flags.h"
+
+static const char *const backend_names[BACKEND_COUNT] = {
+	[BACKEND_EXACT] = "exact",
+	[BACKEND_CONTENTION] = "contention",
+	[BACKEND_SAMPLE] = "sample",
+	[BACKEND_COUNTERS] = "counters",
+};
+
+const char *backend_name(enum backend_id id)
+{
+	return id < BACKEND_COUNT ? backend_names[id] : "?";
+}
+
+static bool counted_enters(const struct report *rep)
+{
+	return rep->backends[BACKEND_COUNTERS].active && !rep->light;
+}
+
+__u64 ring_sqes(const struct report *rep, const struct ring_report *ring, const char **method)
+{
+	/* SQPOLL rings consume SQEs in the kernel thread: only the SQ head tells. */
+	if (counted_enters(rep) && !(ring->info.setup_flags & SETUP_SQPOLL)) {
+		*method = "enter_return";
+		return ring->sum.sqes_enter;
+	}
+	*method = "sq_head";
+	return ring->sqes_head;
+}
+
+bool ring_acquisitions_inferred(const struct report *rep, const struct ring_report *ring,
+				__u64 *out)
+{
+	const struct ring_stats *s = &ring->sum;
+	__u64 local = s->local_work_runs;
+
+	if (!counted_enters(rep))
+		return false;
+	/*
+	 * A DEFER_TASKRUN submit with GETEVENTS may run local work once under the submit's own
+	 * hold; only the runs beyond that are certainly separate acquisitions.
+	 */
+	if (ring->info.setup_flags & SETUP_DEFER_TASKRUN)
+		local = local > s->enters_submit_getevents ? local - s->enters_submit_getevents : 0;
+	*out = s->submit_locked + s->registers + local;
+	return true;
+}
+
+bool ring_owner_other_cpu_share(const struct ring_report *ring, double *out)
+{
+	if (!ring->sum.owner_known)
+		return false;
+	*out = (double)ring->sum.owner_other_cpu / (double)ring->sum.owner_known;
+	return true;
+}
+
+void ring_wait_summary(const struct ring_report *ring, struct hist_summary *out)
+{
+	hist_summarize(ring->sum.wait_hist, ring->sum.wait_ns_total, ring->sum.wait_ns_max, out);
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef URINGLOCKSTAT_REPORT_H
+#define URINGLOCKSTAT_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "uringlockstat.h"
+#include "hist.h"
+
+#define REPORT_SCHEMA "uringlockstat/1"
+
+enum backend_id {
+	BACKEND_EXACT,
+	BACKEND_CONTENTION,
+	BACKEND_SAMPLE,
+	BACKEND_COUNTERS,
+	BACKEND_COUNT,
+};
+
+struct backend_status {
+	bool active;
+	char reason[512];
+};
+
+/* One ring as the report sees it: what BPF wrote, summed over CPUs, plus SQ-head tracking. */
+struct ring_report {
+	__u32 slot;
+	struct ring_info info;
+	struct ring_stats sum;
+	bool head_seen;      /* an iterator snapshot has seen this ring */
+	bool open;           /* the last snapshot still found the ring open */
+	__u32 last_head;
+	__u64 sqes_head;     /* SQEs counted from ctx->cached_sq_head deltas */
+	__u32 submitter_tid; /* latest known */
+};
+
+struct report {
+	char kernel[65];
+	__u64 duration_ns;
+	bool partial;
+	char partial_reason[160];
+	bool light;          /* no per-syscall counting: SQEs from SQ head deltas only */
+	struct backend_status backends[BACKEND_COUNT];
+	struct bpf_failures failures;
+	__u64 snapshot_failures; /* iterator reads that failed */
+	/* Target: one PID, a command, or every process. */
+	bool target_all;
+	int target_pid;
+	char target_command[256];
+	int exit_status;     /* command's exit status, -1 if none */
+	size_t nr_rings;
+	struct ring_report rings[];
+};
+
+const char *backend_name(enum backend_id id);
+
+/* SQEs consumed by the ring, and how they were counted ("enter_return" or "sq_head"). */
+__u64 ring_sqes(const struct report *rep, const struct ring_report *ring, const char **method);
+
+/*
+ * Lower bound of uring_lock acquisitions inferred from counted events (submit enters that reach
+ * the lock, register calls, local work runs that cannot have shared a submit's hold). Returns
+ * false when the counters that feed it did not run.
+ */
+bool ring_acquisitions_inferred(const struct report *rep, const struct ring_report *ring,
+				__u64 *out);
+
+/* Share of contention episodes whose lock owner ran on another CPU; false if none known. */
+bool ring_owner_other_cpu_share(const struct ring_report *ring, double *out);
+
+void ring_wait_summary(const struct ring_report *ring, struct hist_summary *out);
+
+#endif

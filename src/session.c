@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The BPF lifecycle of one run: probe -> choose programs -> size maps -> load -> attach ->
+ * read -> detach. Backends that cannot run are switched off before load with a reason.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "session.h"
+#include "probe.h"
+#include "kallsyms.h"
+#include "uringlockstat.skel.h"
+
+struct session {
+	struct uringlockstat_bpf *skel;
+	struct bpf_link *links[32];
+	int nr_links;
+	struct bpf_link *iter_link;
+	int ncpus;
+	__u32 max_rings;
+	struct ring_stats *percpu;
+	struct ring_snapshot *snaps;
+	size_t snaps_cap;
+};
+
+struct report *report_new(__u32 max_rings)
+{
+	struct report *rep = calloc(1, sizeof(*rep) + (size_t)max_rings * sizeof(rep->rings[0]));
+
+	if (rep)
+		rep->exit_status = -1;
+	return rep;
+}
+
+/* A tracepoint hook with a tp_btf and a raw_tp flavour of the same body. */
+struct hook {
+	enum backend_id backend; /* BACKEND_COUNT: discovery, always on */
+	const char *btf_prog;
+	const char *raw_prog;
+	bool per_syscall;        /* switched off by --light */
+};
+
+/* contention_end is listed (and so attached) before begin: no begin is left without an end. */
+static const struct hook hooks[] = {
+	{ BACKEND_COUNT, "create_btf", "create_raw", false },
+	{ BACKEND_COUNT, "fork_btf", "fork_raw", false },
+	{ BACKEND_CONTENTION, "contention_end_btf", "contention_end_raw", false },
+	{ BACKEND_CONTENTION, "contention_begin_btf", "contention_begin_raw", false },
+	{ BACKEND_COUNTERS, "sys_exit_btf", "sys_exit_raw", true },
+	{ BACKEND_COUNTERS, "register_btf", "register_raw", false },
+	{ BACKEND_COUNTERS, "local_work_btf", "local_work_raw", false },
+	{ BACKEND_COUNTERS, "task_work_btf", "task_work_raw", false },
+};
+
+static struct bpf_program *prog_by_name(struct session *s, const char *name)
+{
+	return bpf_object__find_program_by_name(s->skel->obj, name);
+}
+
+static void set_reason(struct report *rep, enum backend_id id, bool active, const char *fmt,
+		       const char *arg)
+{
+	rep->backends[id].active = active;
+	snprintf(rep->backends[id].reason, sizeof(rep->backends[id].reason), fmt, arg);
+}
+
+/* Decide which backends run, from the probes; returns false with err set if nothing can. */
+static bool choose_backends(const struct session_opts *o, struct probe_results *pr,
+			    struct report *rep, bool *use_btf, char *err, size_t err_size)
+{
+	bool any = false;
+	int id;
+
+	probe_feature(FEAT_TP_BTF, pr);
+	if (pr->f[FEAT_TP_BTF].ok) {
+		*use_btf = true;
+	} else {
+		probe_feature(FEAT_RAW_TP, pr);
+		if (!pr->f[FEAT_RAW_TP].ok) {
+			snprintf(err, err_size, "this kernel allows neither tp_btf (%s) nor raw_tp "
+				 "(%s) programs", pr->f[FEAT_TP_BTF].reason, pr->f[FEAT_RAW_TP].reason);
+			return false;
+		}
+		*use_btf = false;
+	}
+	for (id = 0; id < BACKEND_COUNT; id++)
+		set_reason(rep, id, false, "not requested%s", "");
+
+	if (o->want[BACKEND_EXACT]) {
+		probe_feature(FEAT_FENTRY, pr);
+		set_reason(rep, BACKEND_EXACT, false,
+			   "not implemented in this version (fentry on mutex_lock here: %s)",
+			   pr->f[FEAT_FENTRY].reason);
+	}
+	if (o->want[BACKEND_SAMPLE])
+		set_reason(rep, BACKEND_SAMPLE, false, "not implemented in this version%s", "");
+
+	if (o->want[BACKEND_CONTENTION]) {
+		probe_feature(FEAT_CONTENTION_TP, pr);
+		if (pr->f[FEAT_CONTENTION_TP].ok) {
+			set_reason(rep, BACKEND_CONTENTION, true,
+				   "%s on lock:contention_begin/end; contended acquisitions only",
+				   *use_btf ? "tp_btf" : "raw_tp");
+			any = true;
+		} else {
+			set_reason(rep, BACKEND_CONTENTION, false, "%s",
+				   pr->f[FEAT_CONTENTION_TP].reason);
+		}
+	}
+	if (o->want[BACKEND_COUNTERS]) {
+		probe_feature(FEAT_IO_URING_TP, pr);
+		probe_feature(FEAT_SYS_EXIT_TP, pr);
+		if (*use_btf && !pr->f[FEAT_IO_URING_TP].ok) {
+			set_reason(rep, BACKEND_COUNTERS, false, "io_uring tracepoints: %s",
+				   pr->f[FEAT_IO_URING_TP].reason);
+		} else if (o->light) {
+			set_reason(rep, BACKEND_COUNTERS, true,
+				   "light: SQEs from SQ head snapshots, register and work runs from "
+				   "io_uring tracepoints; enters not counted%s", "");
+			any = true;
+		} else if (*use_btf && !pr->f[FEAT_SYS_EXIT_TP].ok) {
+			set_reason(rep, BACKEND_COUNTERS, false, "sys_exit tracepoint: %s",
+				   pr->f[FEAT_SYS_EXIT_TP].reason);
+		} else {
+			set_reason(rep, BACKEND_COUNTERS, true,
+				   "enters and SQEs from io_uring_enter's exit (sys_exit), register "
+				   "and work runs from io_uring tracepoints%s", "");
+			any = true;
+		}
+	}
+	for (id = 0; id < BACKEND_COUNT; id++) {
+		if (o->want[id] && !rep->backends[id].active && !o->mode_auto) {
+			snprintf(err, err_size, "backend '%s' cannot run: %s", backend_name(id),
+				 rep->backends[id].reason);
+			return false;
+		}
+	}
+	if (!any) {
+		snprintf(err, err_size, "no backend can run on this kernel (see 'uringlockstat "
+			 "probe')");
+		return false;
+	}
+	return true;
+}
+
+static bool hook_enabled(const struct hook *h, const struct session_opts *o,
+			 const struct report *rep)
+{
+	if (h->backend == BACKEND_COUNT)
+		return true;
+	if (h->per_syscall && o->light)
+		return false;
+	return rep->backends[h->backend].active;
+}
+
+int session_open(struct session **out, const struct session_opts *o, struct report *rep,
+		 char *err, size_t err_size)
+{
+	struct probe_results pr = {};
+	struct bpf_program *prog;
+	struct session *s;
+	bool use_btf, iter_ok;
+	__u64 release_addr;
+	size_t i;
+	int ret;
+
+	*out = NULL;
+	if (!have_bpf_privileges(err, err_size))
+		return -EPERM;
+	if (!have_vmlinux_btf(err, err_size))
+		return -ENOTSUP;
+	if (!choose_backends(o, &pr, rep, &use_btf, err, err_size))
+		return -ENOTSUP;
+	rep->light = o->light;
+	rep->target_all = o->target_all;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->max_rings = o->max_rings;
+	s->ncpus = libbpf_num_possible_cpus();
+	s->percpu = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(struct ring_stats));
+	s->skel = uringlockstat_bpf__open();
+	if (!s->percpu || !s->skel) {
+		snprintf(err, err_size, "cannot open the BPF object: %s", strerror(errno));
+		ret = -ENOMEM;
+		goto fail;
+	}
+
+	release_addr = kallsyms_lookup("io_uring_release");
+	s->skel->rodata->io_uring_release_addr = release_addr;
+	s->skel->rodata->target_all = o->target_all;
+	s->skel->rodata->follow_forks = o->follow_forks;
+	s->skel->rodata->max_rings = o->max_rings;
+	bpf_map__set_max_entries(s->skel->maps.tracked, o->max_rings);
+	bpf_map__set_max_entries(s->skel->maps.rings, o->max_rings);
+	bpf_map__set_max_entries(s->skel->maps.stats, o->max_rings);
+	if (!rep->backends[BACKEND_CONTENTION].active)
+		bpf_map__set_max_entries(s->skel->maps.waiters, 1);
+
+	bpf_object__for_each_program(prog, s->skel->obj)
+		bpf_program__set_autoload(prog, false);
+	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		const struct hook *h = &hooks[i];
+
+		if (!hook_enabled(h, o, rep))
+			continue;
+		if (!o->follow_forks && !strncmp(h->btf_prog, "fork", 4))
+			continue;
+		bpf_program__set_autoload(prog_by_name(s, use_btf ? h->btf_prog : h->raw_prog),
+					  true);
+	}
+	probe_feature(FEAT_TASK_FILE_ITER, &pr);
+	iter_ok = pr.f[FEAT_TASK_FILE_ITER].ok && release_addr;
+	bpf_program__set_autoload(s->skel->progs.find_rings, iter_ok);
+
+	ret = uringlockstat_bpf__load(s->skel);
+	if (ret) {
+		snprintf(err, err_size, "loading BPF programs failed: %s (run with -v for the "
+			 "verifier's log)", strerror(-ret));
+		goto fail;
+	}
+	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		const struct hook *h = &hooks[i];
+		const char *name = use_btf ? h->btf_prog : h->raw_prog;
+		struct bpf_link *link;
+
+		prog = prog_by_name(s, name);
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			ret = -errno;
+			if (h->backend != BACKEND_COUNT && o->mode_auto) {
+				set_reason(rep, h->backend, false, "attach failed: %s",
+					   strerror(-ret));
+				continue;
+			}
+			snprintf(err, err_size, "cannot attach %s: %s", name, strerror(-ret));
+			goto fail;
+		}
+		s->links[s->nr_links++] = link;
+	}
+	if (iter_ok) {
+		s->iter_link = bpf_program__attach_iter(s->skel->progs.find_rings, NULL);
+		if (!s->iter_link) {
+			ret = -errno;
+			snprintf(err, err_size, "cannot attach the ring iterator: %s",
+				 strerror(-ret));
+			goto fail;
+		}
+	}
+	*out = s;
+	return 0;
+fail:
+	session_close(s);
+	return ret;
+}
+
+int session_add_target(struct session *s, __u32 tgid)
+{
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(s->skel->maps.targets, &tgid, sizeof(tgid), &one, sizeof(one),
+				 BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* Run the iterator once; it tracks new rings and returns one record per io_uring file. */
+static ssize_t read_snapshots(struct session *s)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if (!s->iter_link)
+		return 0;
+	fd = bpf_iter_create(bpf_link__fd(s->iter_link));
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (len + sizeof(struct ring_snapshot) * 64 > s->snaps_cap * sizeof(*s->snaps)) {
+			size_t cap = s->snaps_cap ? s->snaps_cap * 2 : 256;
+			void *p = realloc(s->snaps, cap * sizeof(*s->snaps));
+
+			if (!p) {
+				close(fd);
+				return -ENOMEM;
+			}
+			s->snaps = p;
+			s->snaps_cap = cap;
+		}
+		n = read(fd, (char *)s->snaps + len, s->snaps_cap * sizeof(*s->snaps) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	return len / sizeof(struct ring_snapshot);
+}
+
+static void read_ring(struct session *s, __u32 slot, struct ring_report *r)
+{
+	struct ring_stats *sum = &r->sum;
+	int cpu;
+	__u32 b;
+
+	if (bpf_map__lookup_elem(s->skel->maps.rings, &slot, sizeof(slot), &r->info,
+				 sizeof(r->info), 0))
+		return;
+	if (bpf_map__lookup_elem(s->skel->maps.stats, &slot, sizeof(slot), s->percpu,
+				 sizeof(struct ring_stats) * s->ncpus, 0))
+		return;
+	memset(sum, 0, sizeof(*sum));
+	for (cpu = 0; cpu < s->ncpus; cpu++) {
+		const struct ring_stats *c = &s->percpu[cpu];
+
+		sum->enters += c->enters;
+		sum->enters_submit += c->enters_submit;
+		sum->enters_submit_getevents += c->enters_submit_getevents;
+		sum->submit_locked += c->submit_locked;
+		sum->sqes_enter += c->sqes_enter;
+		sum->registers += c->registers;
+		sum->local_work_runs += c->local_work_runs;
+		sum->task_work_runs += c->task_work_runs;
+		sum->contended += c->contended;
+		sum->spin += c->spin;
+		sum->sleep += c->sleep;
+		sum->interrupted += c->interrupted;
+		sum->owner_other_cpu += c->owner_other_cpu;
+		sum->owner_known += c->owner_known;
+		sum->wait_ns_total += c->wait_ns_total;
+		if (c->wait_ns_max > sum->wait_ns_max)
+			sum->wait_ns_max = c->wait_ns_max;
+		for (b = 0; b < HIST_BUCKETS; b++)
+			sum->wait_hist[b] += c->wait_hist[b];
+	}
+}
+
+int session_snapshot(struct session *s, struct report *rep)
+{
+	ssize_t nr_snaps = read_snapshots(s), i;
+	__u32 slot, nr;
+
+	if (nr_snaps < 0) {
+		rep->snapshot_failures++;
+		nr_snaps = 0;
+	}
+	nr = s->skel->bss->next_slot;
+	if (nr > s->max_rings)
+		nr = s->max_rings;
+	for (slot = 0; slot < nr; slot++) {
+		struct ring_report *r = &rep->rings[slot];
+
+		r->slot = slot;
+		read_ring(s, slot, r);
+		if (r->info.ctx && !r->head_seen) {
+			r->last_head = r->info.sq_head_start;
+			r->submitter_tid = r->info.submitter_tid;
+		}
+	}
+	if (nr > rep->nr_rings)
+		rep->nr_rings = nr;
+	/* Rings the iterator no longer finds were closed; their last SQ head stands. */
+	if (s->iter_link) {
+		for (slot = 0; slot < rep->nr_rings; slot++)
+			rep->rings[slot].open = false;
+	}
+	for (i = 0; i < nr_snaps; i++) {
+		const struct ring_snapshot *snap = &s->snaps[i];
+		struct ring_report *r;
+
+		if (snap->slot >= rep->nr_rings)
+			continue;
+		r = &rep->rings[snap->slot];
+		if (!r->info.ctx || r->info.ctx != snap->ctx)
+			continue;
+		/* The same ring open at two fds appears twice: count its head once. */
+		if (r->open)
+			continue;
+		r->open = true;
+		r->sqes_head += (__u32)(snap->sq_head - r->last_head);
+		r->last_head = snap->sq_head;
+		r->head_seen = true;
+		if (snap->submitter_tid)
+			r->submitter_tid = snap->submitter_tid;
+	}
+	rep->failures = s->skel->bss->failures;
+	return 0;
+}
+
+void session_pause(struct session *s)
+{
+	s->skel->data->enabled = false;
+}
+
+void session_close(struct session *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	/* Detach in reverse: contention_begin goes before contention_end. */
+	for (i = s->nr_links - 1; i >= 0; i--)
+		bpf_link__destroy(s->links[i]);
+	bpf_link__destroy(s->iter_link);
+	uringlockstat_bpf__destroy(s->skel);
+	free(s->percpu);
+	free(s->snaps);
+	free(s);
+}

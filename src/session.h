@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef URINGLOCKSTAT_SESSION_H
+#define URINGLOCKSTAT_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "report.h"
+
+/* What the user asked for; the session turns it into loaded and attached programs. */
+struct session_opts {
+	bool want[BACKEND_COUNT];
+	bool mode_auto;   /* a wanted backend that cannot run is skipped, not an error */
+	bool light;       /* no per-syscall event: SQEs from SQ head snapshots only */
+	bool target_all;
+	bool follow_forks;
+	__u32 max_rings;
+};
+
+struct session;
+
+/* Allocate an empty report with room for max_rings rings. */
+struct report *report_new(__u32 max_rings);
+
+/*
+ * Probe, choose backends, load and attach. Fills rep->backends. On failure returns a negative
+ * errno with a one-line reason in err.
+ */
+int session_open(struct session **out, const struct session_opts *opts, struct report *rep,
+		 char *err, size_t err_size);
+
+int session_add_target(struct session *s, __u32 tgid);
+
+/* Find rings (task_file iterator) and read every counter into rep. */
+int session_snapshot(struct session *s, struct report *rep);
+
+/* Stop counting without detaching, so that a last snapshot is consistent. */
+void session_pause(struct session *s);
+
+void session_close(struct session *s);
+
+#endif

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Targets: an existing PID watched for exit, or a command started for its lifetime. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include "target.h"
+
+int child_spawn(struct child *c, char **argv)
+{
+	int go[2], error[2];
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC))
+		return -errno;
+	if (pipe2(error, O_CLOEXEC)) {
+		close(go[0]);
+		close(go[1]);
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(go[0]);
+		close(go[1]);
+		close(error[0]);
+		close(error[1]);
+		return err;
+	}
+	if (pid == 0) {
+		char byte;
+		int err;
+
+		close(go[1]);
+		close(error[0]);
+		/* Wait until the profiler is attached (or gone). */
+		if (read(go[0], &byte, 1) != 0)
+			_exit(127);
+		execvp(argv[0], argv);
+		err = errno;
+		if (write(error[1], &err, sizeof(err)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(error[1]);
+	c->pid = pid;
+	c->go_fd = go[1];
+	c->error_fd = error[0];
+	return 0;
+}
+
+int child_release(struct child *c)
+{
+	int err = 0;
+	ssize_t n;
+
+	close(c->go_fd);
+	c->go_fd = -1;
+	/* EOF without data: exec succeeded (the pipe is close-on-exec). */
+	n = read(c->error_fd, &err, sizeof(err));
+	close(c->error_fd);
+	c->error_fd = -1;
+	if (n == sizeof(err))
+		return -err;
+	return 0;
+}
+
+void child_abort(struct child *c)
+{
+	int status;
+
+	if (c->pid <= 0)
+		return;
+	kill(c->pid, SIGKILL);
+	if (c->go_fd >= 0)
+		close(c->go_fd);
+	if (c->error_fd >= 0)
+		close(c->error_fd);
+	waitpid(c->pid, &status, 0);
+	c->pid = -1;
+}
+
+int child_poll(struct child *c, int *status)
+{
+	pid_t r = waitpid(c->pid, status, WNOHANG);
+
+	return r == c->pid ? 1 : 0;
+}
+
+bool pid_exists(pid_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+int pid_watch(pid_t pid)
+{
+	int fd = syscall(SYS_pidfd_open, pid, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+bool pid_watch_exited(int pidfd, pid_t pid)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	if (pidfd < 0)
+		return !pid_exists(pid);
+	return poll(&p, 1, 0) > 0;
+}
