@@ -341,9 +341,13 @@ static int run(void)
 			ret = 127;
 			goto cleanup;
 		}
-	} else if (env.verbose) {
-		fprintf(stderr, "uringlockstat: attached; %zu ring(s) found at start\n",
-			rep->nr_rings);
+	} else {
+		/* Scripts wait for this line to know that profiling has started. */
+		if (env.all)
+			fprintf(stderr, "uringlockstat: profiling all processes");
+		else
+			fprintf(stderr, "uringlockstat: profiling pid %d", env.pid);
+		fprintf(stderr, ", %zu ring(s) found at start; Ctrl-C to end\n", rep->nr_rings);
 	}
 	/* Snapshots find new rings' SQ heads; without -i, once a second is enough. */
 	tick_ns = (__u64)((env.interval_s ? env.interval_s : 1.0) * 1e9);

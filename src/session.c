@@ -75,6 +75,12 @@ static bool choose_backends(const struct session_opts *o, struct probe_results *
 	int id;
 
 	probe_feature(FEAT_TP_BTF, pr);
+	/* Lets tests (and kernels with broken tp_btf) exercise the raw_tp flavour. */
+	if (getenv("URINGLOCKSTAT_FORCE_RAW_TP")) {
+		pr->f[FEAT_TP_BTF].ok = false;
+		snprintf(pr->f[FEAT_TP_BTF].reason, sizeof(pr->f[FEAT_TP_BTF].reason),
+			 "disabled by URINGLOCKSTAT_FORCE_RAW_TP");
+	}
 	if (pr->f[FEAT_TP_BTF].ok) {
 		*use_btf = true;
 	} else {

@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Two threads on one shared ring contend; a single-issuer ring in another process of the same
+# command does not. Contention must show on the shared ring only.
+. "$(dirname "$0")/lib.bash"
+need_root
+
+"$ULS" --json "$T/r.json" -- sh -c "
+	'$BENCH' --threads 2 --shared --batch 8 --duration 1.5 --json >'$T/shared.json' &
+	'$BENCH' --single-issuer --duration 1.5 --json >'$T/single.json'
+	wait" 2>"$T/err" || fail "run failed: $(tail -3 "$T/err")"
+shared=$(jqv "$T/shared.json" .pid)
+single=$(jqv "$T/single.json" .pid)
+ring_of "$T/r.json" "$shared" >"$T/sr.json" || fail "shared ring not in report"
+ring_of "$T/r.json" "$single" >"$T/ir.json" || fail "single-issuer ring not in report"
+assert_eq "shared rings" "$(jqv "$T/sr.json" length)" 1
+assert_eq "single-issuer rings" "$(jqv "$T/ir.json" length)" 1
+assert_gt "contended on the shared ring" "$(jqv "$T/sr.json" '.[0].contended')" 0
+assert_eq "contended on the single-issuer ring" "$(jqv "$T/ir.json" '.[0].contended')" 0
+assert_eq "spin + sleep = contended" "$(jqv "$T/sr.json" '.[0] | .spin + .sleep == .contended')" true
+assert_gt "wait p50" "$(jqv "$T/sr.json" '.[0].wait_ns.p50')" 0
+assert_eq "wait count = contended" "$(jqv "$T/sr.json" '.[0] | .wait_ns.count == .contended')" true
+assert_eq "p50 <= p90 <= p99 <= max" \
+	"$(jqv "$T/sr.json" '.[0].wait_ns | .p50 <= .p90 and .p90 <= .p99 and .p99 <= .max')" true
+assert_within "shared sqes" "$(jqv "$T/sr.json" '.[0].sqes')" "$(jqv "$T/shared.json" .total.sqes)" 2
+assert_within "shared enters" "$(jqv "$T/sr.json" '.[0].enters')" \
+	"$(jqv "$T/shared.json" .total.enters)" 2
+assert_within "single sqes" "$(jqv "$T/ir.json" '.[0].sqes')" "$(jqv "$T/single.json" .total.sqes)" 2
+share=$(jqv "$T/sr.json" '.[0].owner_other_cpu_share')
+awk -v s="$share" 'BEGIN { exit !(s >= 0 && s <= 1) }' || fail "owner share $share out of [0,1]"
+echo "ok: owner_other_cpu_share = $share"
+exit 0
