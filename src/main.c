@@ -84,7 +84,7 @@ static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Profile the rings of process PID", 0 },
 	{ "all", 'a', NULL, 0, "Profile the rings of every process", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: until Ctrl-C or the "
-	  "target exits)", 0 },
+	  "target exits); with -- CMD, the command then gets SIGTERM", 0 },
 	{ "interval", 'i', "SECONDS", 0, "Print a live per-ring table every SECONDS", 0 },
 	{ "mode", OPT_MODE, "LIST", 0, "Backends: auto (default), contention, counters, exact, "
 	  "sample; comma-separated", 0 },
@@ -194,7 +194,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 static void on_signal(int sig)
 {
-	exiting = 1;
+	exiting = sig;
 }
 
 static __u64 now_ns(void)
@@ -388,7 +388,11 @@ static int run(void)
 	session_pause(session);
 	if (env.command) {
 		if (child.pid > 0) {
-			/* Interrupted: the command got the same signal from the terminal. */
+			/*
+			 * Stopped by a signal or by -d while the command runs: pass the signal on
+			 * (SIGTERM for -d, as timeout(1) does) and wait for the command.
+			 */
+			kill(child.pid, exiting ? exiting : SIGTERM);
 			waitpid(child.pid, &status, 0);
 			child.pid = -1;
 		}
