@@ -34,7 +34,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean install check unit-check live-check demo bench deps
+.PHONY: all clean install check unit-check live-check demo bench deps static
 
 all: $(OUT)/uringlockstat $(OUT)/uringbench
 
@@ -58,11 +58,22 @@ $(OUT)/uringbench: tools/uringbench.c | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@ -luring -lpthread
 
+# Static binaries for the busybox initramfs of tools/vmtest.
+static: $(OUT)/static/uringlockstat $(OUT)/static/uringbench
+
+$(OUT)/static/uringlockstat: $(OBJS) | $(OUT)/static
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -static $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(OUT)/static/uringbench: tools/uringbench.c | $(OUT)/static
+	$(call msg,CC,$@)
+	$(Q)$(CC) -static $(ALL_CFLAGS) $< -o $@ -luring -lpthread
+
 $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
-$(OUT) $(OUT)/bpf $(OUT)/src $(OUT)/tests:
+$(OUT) $(OUT)/bpf $(OUT)/src $(OUT)/tests $(OUT)/static:
 	$(Q)mkdir -p $@
 
 # Debian packages needed to build, test and demo (used by the README and .ci/run).
