@@ -19,6 +19,9 @@ __u64 hist_quantile(const __u64 *buckets, __u64 count, double q, __u64 max)
 		seen += buckets[b];
 		if (seen < rank)
 			continue;
+		/* The last bucket is open-ended: the exact maximum is the best answer there. */
+		if (b == HIST_BUCKETS - 1 && max)
+			return max;
 		low = hist_bucket_low(b);
 		high = hist_bucket_high(b);
 		/* Buckets below HIST_SUB hold exactly one value. */

@@ -49,29 +49,29 @@ static const char doc[] =
 	"Measure io_uring's per-ring mutex ctx->uring_lock: how often each ring takes it, how "
 	"often and how long tasks wait for it, and what that costs per SQE.\n"
 	"\n"
-	"  uringlockstat [OPTIONS] -p PID      profile a running process\n"
-	"  uringlockstat [OPTIONS] -- CMD ARGS profile a command for its lifetime\n"
-	"  uringlockstat probe                 which backends this kernel allows, and why"
+	"  uringlockstat [OPTIONS] -p PID\n"
+	"  uringlockstat [OPTIONS] -- CMD ARGS\n"
+	"  uringlockstat probe"
 	"\v"
 	"Backends (--mode, comma-separated; auto runs all this kernel allows):\n"
-	"  contention  lock:contention_begin/end: contended acquisitions, spin/sleep, wait time\n"
-	"  counters    SQEs, io_uring_enter calls, register calls, task/local work runs\n"
-	"  exact       every acquisition with hold time (fentry; not in this version)\n"
+	"  contention  contended acquisitions, spin/sleep, wait time\n"
+	"  counters    SQEs, io_uring_enter calls, register calls, work runs\n"
+	"  exact       every acquisition with hold time (not in this version)\n"
 	"  sample      perf_event sampling of lock cost (not in this version)\n"
 	"\n"
-	"The counters backend counts io_uring_enter calls at syscall exit, which costs about\n"
-	"25-30 ns per system call of every process while it runs; --light drops that and counts\n"
-	"SQEs from snapshots of each ring's SQ head instead.\n"
+	"The counters backend counts io_uring_enter calls at syscall exit, which costs "
+	"about 25-30 ns per system call of every process while it runs; --light drops that "
+	"and counts SQEs from snapshots of each ring's SQ head instead.\n"
 	"\n"
 	"Examples:\n"
-	"  sudo uringlockstat -p 1234 -d 10           # 10 s profile of PID 1234\n"
-	"  sudo uringlockstat -p 1234 -i 1            # live table every second, Ctrl-C to stop\n"
-	"  sudo uringlockstat --json run.json -- ./app --flag   # profile a command\n"
-	"  sudo uringlockstat --mode contention -p 1234        # contention only\n"
-	"  uringlockstat probe\n"
+	"  uringlockstat -p 1234 -d 10        # 10 s profile of PID 1234\n"
+	"  uringlockstat -p 1234 -i 1         # live table each second\n"
+	"  uringlockstat --json run.json -- ./app --flag\n"
+	"  uringlockstat --mode contention -p 1234\n"
+	"  uringlockstat probe                # what this kernel allows\n"
 	"\n"
-	"Exit status: 0 on success (with -- CMD, the command's status), 1 on a profiler error,\n"
-	"2 on a usage error.";
+	"Exit status: 0 on success (with -- CMD, the command's status), 1 on a profiler "
+	"error, 2 on a usage error. See uringlockstat(8).";
 
 enum {
 	OPT_MODE = 0x100,
@@ -174,7 +174,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
-		if (env.command && !strcmp(env.command[0], "probe") && !env.command[1])
+		if (env.command && !strcmp(env.command[0], "probe") && !env.command[1] &&
+		    !env.pid && !env.all)
 			break;
 		if (!!env.pid + env.all + !!env.command != 1)
 			die_usage("give exactly one target: -p PID, -a, or -- CMD ARGS");

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "output.h"
 #include "flags.h"
 
@@ -13,6 +14,44 @@ static json_t *json_u64(__u64 v)
 {
 	/* JSON integers are signed 64-bit in jansson; no counter here comes near 2^63. */
 	return json_integer((json_int_t)v);
+}
+
+/* A JSON string from bytes that may not be UTF-8 (a comm cut mid-character, argv). */
+static json_t *json_text(const char *text)
+{
+	size_t len = strlen(text), i = 0, o = 0;
+	json_t *str;
+	char *clean;
+
+	str = json_string(text);
+	if (str)
+		return str;
+	clean = malloc(len * 3 + 1);
+	if (!clean)
+		return json_null();
+	while (i < len) {
+		unsigned char c = text[i];
+		size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		json_t *probe = NULL;
+
+		if (n > 1 && i + n <= len)
+			probe = json_stringn(text + i, n);
+		if (n == 1 || probe) {
+			memcpy(clean + o, text + i, n);
+			o += n;
+			i += n;
+		} else {
+			/* U+FFFD REPLACEMENT CHARACTER for each byte that is not valid UTF-8. */
+			memcpy(clean + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+		json_decref(probe);
+	}
+	clean[o] = '\0';
+	str = json_stringn(clean, o);
+	free(clean);
+	return str ? str : json_null();
 }
 
 static json_t *flags_json(__u32 flags)
@@ -64,14 +103,15 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 	bool enters = counters && !rep->light;
 	struct hist_summary wait;
 	const char *sqes_method;
-	__u64 sqes = ring_sqes(rep, r, &sqes_method), acq;
+	__u64 sqes, acq;
+	bool have_sqes = ring_sqes(rep, r, &sqes, &sqes_method);
 	double share;
 	json_t *o;
 
 	ring_wait_summary(r, &wait);
 	o = json_object();
 	json_object_set_new(o, "pid", json_integer(r->info.tgid));
-	json_object_set_new(o, "comm", json_string(r->info.comm));
+	json_object_set_new(o, "comm", json_text(r->info.comm));
 	json_object_set_new(o, "fd", json_integer(r->info.fd));
 	json_object_set_new(o, "flags", flags_json(r->info.setup_flags));
 	json_object_set_new(o, "setup_flags", json_integer(r->info.setup_flags));
@@ -83,8 +123,11 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 	json_object_set_new(o, "open_at_end", json_boolean(r->open));
 	if (addresses)
 		json_object_set_new(o, "ctx", json_sprintf("0x%llx", (unsigned long long)r->info.ctx));
-	json_object_set_new(o, "sqes", json_u64(sqes));
+	json_object_set_new(o, "sqes", have_sqes ? json_u64(sqes) : json_null());
 	json_object_set_new(o, "sqes_method", json_string(sqes_method));
+	/* SQ-head counts miss what a ring consumed after the last snapshot that saw it open. */
+	json_object_set_new(o, "sqes_complete",
+			    json_boolean(have_sqes && (strcmp(sqes_method, "sq_head") || r->open)));
 	json_object_set_new(o, "enters", enters ? json_u64(s->enters) : json_null());
 	json_object_set_new(o, "enters_submit", enters ? json_u64(s->enters_submit) : json_null());
 	json_object_set_new(o, "registers", counters ? json_u64(s->registers) : json_null());
@@ -124,17 +167,17 @@ json_t *report_to_json(const struct report *rep, bool addresses)
 	int id;
 
 	json_object_set_new(root, "schema", json_string(REPORT_SCHEMA));
-	json_object_set_new(root, "kernel", json_string(rep->kernel));
+	json_object_set_new(root, "kernel", json_text(rep->kernel));
 	json_object_set_new(root, "duration_ns", json_u64(rep->duration_ns));
 	json_object_set_new(root, "partial", json_boolean(rep->partial));
 	json_object_set_new(root, "partial_reason",
-			    rep->partial ? json_string(rep->partial_reason) : json_null());
+			    rep->partial ? json_text(rep->partial_reason) : json_null());
 	if (rep->target_all)
 		json_object_set_new(target, "all", json_true());
 	else
 		json_object_set_new(target, "pid", json_integer(rep->target_pid));
 	if (rep->target_command[0])
-		json_object_set_new(target, "command", json_string(rep->target_command));
+		json_object_set_new(target, "command", json_text(rep->target_command));
 	json_object_set_new(target, "exit_status",
 			    rep->exit_status >= 0 ? json_integer(rep->exit_status) : json_null());
 	json_object_set_new(root, "target", target);
@@ -162,12 +205,16 @@ json_t *report_to_json(const struct report *rep, bool addresses)
 int output_check_writable(const char *path, char *err, size_t err_size)
 {
 	char *copy = strdup(path), *dir;
+	struct stat st;
 	int ret = 0;
 
 	if (!copy)
 		return -ENOMEM;
 	dir = dirname(copy);
-	if (access(dir, W_OK | X_OK)) {
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		ret = -EISDIR;
+		snprintf(err, err_size, "cannot write %s: %s", path, strerror(EISDIR));
+	} else if (access(dir, W_OK | X_OK)) {
 		ret = -errno;
 		snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
 	} else if (!access(path, F_OK) && access(path, W_OK)) {

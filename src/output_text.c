@@ -50,7 +50,8 @@ static void print_lost(FILE *out, const struct report *rep)
 void report_print_text(FILE *out, const struct report *rep, bool addresses)
 {
 	bool contention = rep->backends[BACKEND_CONTENTION].active;
-	bool enters = rep->backends[BACKEND_COUNTERS].active && !rep->light;
+	bool counters = rep->backends[BACKEND_COUNTERS].active;
+	bool enters = counters && !rep->light;
 	size_t i, shown = 0;
 
 	fprintf(out, "\nuringlockstat: ");
@@ -69,17 +70,17 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 	for (i = 0; i < rep->nr_rings; i++) {
 		const struct ring_report *r = &rep->rings[i];
 		const struct ring_stats *s = &r->sum;
-		char flags[256], b1[32], b2[32], b3[32], b4[32], n1[32], n2[32];
+		char flags[256], b1[32], b2[32], b3[32], b4[32], n1[32], n2[32], n3[32];
 		struct hist_summary wait;
 		const char *method;
 		__u64 sqes, acq;
-		bool have_acq;
+		bool have_acq, have_sqes;
 		double share;
 
 		if (!r->info.ctx)
 			continue;
 		shown++;
-		sqes = ring_sqes(rep, r, &method);
+		have_sqes = ring_sqes(rep, r, &sqes, &method);
 		have_acq = ring_acquisitions_inferred(rep, r, &acq);
 		fprintf(out, "\nring %zu: pid %u (%s) fd %d flags %s sq %u cq %u", i, r->info.tgid,
 			r->info.comm, r->info.fd, setup_flags_str(r->info.setup_flags, "|", flags,
@@ -90,12 +91,16 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 		if (addresses)
 			fprintf(out, " ctx 0x%llx", (unsigned long long)r->info.ctx);
 		fprintf(out, "%s\n", r->open ? "" : " (closed)");
-		fprintf(out, "  sqes %llu (%s)  enters %s  submit enters %s  registers %llu  "
-			"local work runs %llu  task work runs %llu\n",
-			(unsigned long long)sqes, method, fmt_opt(enters, s->enters, n1, sizeof(n1)),
-			fmt_opt(enters, s->enters_submit, n2, sizeof(n2)),
-			(unsigned long long)s->registers, (unsigned long long)s->local_work_runs,
-			(unsigned long long)s->task_work_runs);
+		fprintf(out, "  sqes %s (%s%s)  enters %s  submit enters %s",
+			fmt_opt(have_sqes, sqes, n3, sizeof(n3)), method,
+			!strcmp(method, "sq_head") && !r->open ? ", ring closed before the last "
+								  "snapshot: lower bound" : "",
+			fmt_opt(enters, s->enters, n1, sizeof(n1)),
+			fmt_opt(enters, s->enters_submit, n2, sizeof(n2)));
+		fprintf(out, "  registers %s  local work runs %s  task work runs %s\n",
+			fmt_opt(counters, s->registers, n1, sizeof(n1)),
+			fmt_opt(counters, s->local_work_runs, n2, sizeof(n2)),
+			fmt_opt(counters, s->task_work_runs, n3, sizeof(n3)));
 		fprintf(out, "  acquisitions %s%s  hold: needs the exact backend\n",
 			fmt_opt(have_acq, acq, n1, sizeof(n1)),
 			have_acq ? " (inferred lower bound)" : "");
@@ -105,7 +110,7 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 		fprintf(out, "  contended %llu (spin %llu, sleep %llu, interrupted %llu)",
 			(unsigned long long)s->contended, (unsigned long long)s->spin,
 			(unsigned long long)s->sleep, (unsigned long long)s->interrupted);
-		if (sqes)
+		if (have_sqes && sqes)
 			fprintf(out, "  %.4f per SQE", (double)s->contended / (double)sqes);
 		fprintf(out, "\n");
 		if (!s->contended)
@@ -114,7 +119,7 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 			fmt_ns(wait.total, b1, sizeof(b1)), fmt_ns(wait.p50, b2, sizeof(b2)),
 			fmt_ns(wait.p90, b3, sizeof(b3)), fmt_ns(wait.p99, b4, sizeof(b4)),
 			fmt_ns(wait.max, n1, sizeof(n1)));
-		if (sqes)
+		if (have_sqes && sqes)
 			fprintf(out, "  wait per SQE %.1fns\n", (double)wait.total / (double)sqes);
 		if (ring_owner_other_cpu_share(r, &share))
 			fprintf(out, "  lock owner on another CPU in %.1f%% of contended episodes\n",
@@ -126,9 +131,21 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 	print_lost(out, rep);
 }
 
+/* A per-second rate, or "-" when the figure is not measured in this run. */
+static const char *fmt_rate(bool valid, __u64 now, __u64 before, double interval_s, char *buf,
+			    size_t size)
+{
+	if (!valid)
+		return "-";
+	snprintf(buf, size, "%.0f", (double)(now - before) / interval_s);
+	return buf;
+}
+
 void report_print_interval(FILE *out, const struct report *rep, const struct report *prev,
 			   double interval_s)
 {
+	bool contention = rep->backends[BACKEND_CONTENTION].active;
+	bool enters = rep->backends[BACKEND_COUNTERS].active && !rep->light;
 	size_t i;
 
 	fprintf(out, "%-4s %-7s %-4s %-28s %11s %11s %11s %11s %9s\n", "RING", "PID", "FD",
@@ -136,24 +153,27 @@ void report_print_interval(FILE *out, const struct report *rep, const struct rep
 	for (i = 0; i < rep->nr_rings; i++) {
 		const struct ring_report *r = &rep->rings[i];
 		const struct ring_report *p = prev && i < prev->nr_rings ? &prev->rings[i] : NULL;
-		__u64 sqes, psqes = 0, contended, wait_ns, enters;
-		char flags[256], avg[32], wait[32];
+		char flags[256], avg[32], wait[32], r1[32], r2[32], r3[32];
+		__u64 sqes, psqes = 0, contended, wait_ns;
+		bool have_sqes, have_prev = p && p->info.ctx;
 		const char *method;
 
 		if (!r->info.ctx)
 			continue;
-		sqes = ring_sqes(rep, r, &method);
-		if (p && p->info.ctx)
-			psqes = ring_sqes(prev, p, &method);
-		contended = r->sum.contended - (p ? p->sum.contended : 0);
-		wait_ns = r->sum.wait_ns_total - (p ? p->sum.wait_ns_total : 0);
-		enters = r->sum.enters - (p ? p->sum.enters : 0);
+		have_sqes = ring_sqes(rep, r, &sqes, &method);
+		if (have_prev && !ring_sqes(prev, p, &psqes, &method))
+			psqes = 0;
+		contended = r->sum.contended - (have_prev ? p->sum.contended : 0);
+		wait_ns = r->sum.wait_ns_total - (have_prev ? p->sum.wait_ns_total : 0);
 		setup_flags_str(r->info.setup_flags, "|", flags, sizeof(flags));
-		fprintf(out, "%-4zu %-7u %-4d %-28.28s %11.0f %11.0f %11.0f %11s %9s\n", i,
-			r->info.tgid, r->info.fd, flags, (sqes - psqes) / interval_s,
-			enters / interval_s, contended / interval_s,
-			fmt_ns((__u64)(wait_ns / interval_s), wait, sizeof(wait)),
-			contended ? fmt_ns(wait_ns / contended, avg, sizeof(avg)) : "-");
+		fprintf(out, "%-4zu %-7u %-4d %-28.28s %11s %11s %11s %11s %9s\n", i, r->info.tgid,
+			r->info.fd, flags, fmt_rate(have_sqes, sqes, psqes, interval_s, r1, sizeof(r1)),
+			fmt_rate(enters, r->sum.enters, have_prev ? p->sum.enters : 0, interval_s, r2,
+				 sizeof(r2)),
+			fmt_rate(contention, r->sum.contended, have_prev ? p->sum.contended : 0,
+				 interval_s, r3, sizeof(r3)),
+			contention ? fmt_ns((__u64)(wait_ns / interval_s), wait, sizeof(wait)) : "-",
+			contention && contended ? fmt_ns(wait_ns / contended, avg, sizeof(avg)) : "-");
 	}
 	fflush(out);
 }

@@ -20,15 +20,18 @@ static bool counted_enters(const struct report *rep)
 	return rep->backends[BACKEND_COUNTERS].active && !rep->light;
 }
 
-__u64 ring_sqes(const struct report *rep, const struct ring_report *ring, const char **method)
+bool ring_sqes(const struct report *rep, const struct ring_report *ring, __u64 *out,
+	       const char **method)
 {
 	/* SQPOLL rings consume SQEs in the kernel thread: only the SQ head tells. */
 	if (counted_enters(rep) && !(ring->info.setup_flags & SETUP_SQPOLL)) {
 		*method = "enter_return";
-		return ring->sum.sqes_enter;
+		*out = ring->sum.sqes_enter;
+		return true;
 	}
 	*method = "sq_head";
-	return ring->sqes_head;
+	*out = ring->sqes_head;
+	return ring->head_seen;
 }
 
 bool ring_acquisitions_inferred(const struct report *rep, const struct ring_report *ring,

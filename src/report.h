@@ -55,8 +55,12 @@ struct report {
 
 const char *backend_name(enum backend_id id);
 
-/* SQEs consumed by the ring, and how they were counted ("enter_return" or "sq_head"). */
-__u64 ring_sqes(const struct report *rep, const struct ring_report *ring, const char **method);
+/*
+ * SQEs consumed by the ring, and how they were counted ("enter_return" or "sq_head"); false
+ * when unknown (SQ-head counting but no snapshot ever saw the ring open).
+ */
+bool ring_sqes(const struct report *rep, const struct ring_report *ring, __u64 *out,
+	       const char **method);
 
 /*
  * Lower bound of uring_lock acquisitions inferred from counted events (submit enters that reach

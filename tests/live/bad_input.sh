@@ -23,6 +23,8 @@ one_line_error "unknown PID" 1 "no process with PID $pid" "$ULS" -p "$pid" -d 1
 one_line_error "no target" 2 "give exactly one target" "$ULS" -d 1
 one_line_error "two targets" 2 "give exactly one target" "$ULS" -p 1 -a
 one_line_error "bad duration" 2 "invalid duration" "$ULS" -p 1 -d abc
+one_line_error "probe with a target" 2 "give exactly one target" "$ULS" -p 1 probe
+one_line_error "--json names a directory" 1 "Is a directory" "$ULS" --json /tmp -p 1 -d 1
 one_line_error "bad mode" 2 "unknown backend" "$ULS" --mode nosuch -p 1
 one_line_error "not root" 1 "run as root" setpriv --reuid=65534 --regid=65534 --clear-groups \
 	--inh-caps=-all "$ULS" -p 1 -d 1
