@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every backend shares: settings, the tracked-ring maps, failure counters, and the
+ * function that adds a ring to the tracked set.
+ */
+#ifndef URINGLOCKSTAT_COMMON_BPF_H
+#define URINGLOCKSTAT_COMMON_BPF_H
+
+/* Set by the loader before load. */
+const volatile bool target_all = false;     /* profile every process */
+const volatile bool follow_forks = false;   /* children of targets become targets */
+const volatile __u64 io_uring_release_addr = 0; /* identifies io_uring files */
+const volatile __u32 max_rings = DEFAULT_MAX_RINGS;
+
+/* Switched by the loader without detaching. */
+bool enabled = true;
+
+__u32 next_slot;
+struct bpf_failures failures;
+
+/* Tracked locks: &ctx->uring_lock -> ring slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DEFAULT_MAX_RINGS);
+	__type(key, __u64);
+	__type(value, __u32);
+} tracked SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DEFAULT_MAX_RINGS);
+	__type(key, __u32);
+	__type(value, struct ring_info);
+} rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DEFAULT_MAX_RINGS);
+	__type(key, __u32);
+	__type(value, struct ring_stats);
+} stats SEC(".maps");
+
+/* Processes being profiled: tgid -> 1. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DEFAULT_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, __u8);
+} targets SEC(".maps");
+
+static __always_inline bool is_target(__u32 tgid)
+{
+	return target_all || bpf_map_lookup_elem(&targets, &tgid);
+}
+
+static __always_inline __u64 lock_of(const struct io_ring_ctx *ctx)
+{
+	return (__u64)ctx + bpf_core_field_offset(struct io_ring_ctx, uring_lock);
+}
+
+static __always_inline __u32 *slot_of(const struct io_ring_ctx *ctx)
+{
+	__u64 lock = lock_of(ctx);
+
+	return bpf_map_lookup_elem(&tracked, &lock);
+}
+
+/* Add a ring to the tracked set and return its slot, or RING_SLOT_NONE. */
+static __noinline __u32 track_ring(struct io_ring_ctx *ctx, struct task_struct *task, __s32 fd,
+				   __u32 source)
+{
+	struct task_struct *submitter;
+	struct ring_info *info;
+	__u64 lock = lock_of(ctx);
+	__u32 *found, slot;
+
+	found = bpf_map_lookup_elem(&tracked, &lock);
+	if (found)
+		return *found;
+	slot = __sync_fetch_and_add(&next_slot, 1);
+	if (slot >= max_rings) {
+		__sync_fetch_and_add(&failures.ring_slots_full, 1);
+		return RING_SLOT_NONE;
+	}
+	info = bpf_map_lookup_elem(&rings, &slot);
+	if (!info)
+		return RING_SLOT_NONE;
+	info->ctx = (__u64)ctx;
+	info->seen_ns = bpf_ktime_get_ns();
+	info->tgid = BPF_CORE_READ(task, tgid);
+	info->fd = fd;
+	info->setup_flags = BPF_CORE_READ(ctx, flags);
+	info->sq_entries = BPF_CORE_READ(ctx, sq_entries);
+	info->cq_entries = BPF_CORE_READ(ctx, cq_entries);
+	info->sq_head_start = BPF_CORE_READ(ctx, cached_sq_head);
+	submitter = BPF_CORE_READ(ctx, submitter_task);
+	info->submitter_tid = submitter ? BPF_CORE_READ(submitter, pid) : 0;
+	info->source = source;
+	bpf_probe_read_kernel_str(info->comm, sizeof(info->comm), &task->comm);
+	/* Publish the info before the slot becomes visible to the other programs. */
+	if (bpf_map_update_elem(&tracked, &lock, &slot, BPF_NOEXIST)) {
+		found = bpf_map_lookup_elem(&tracked, &lock);
+		if (found)
+			return *found;
+		__sync_fetch_and_add(&failures.tracked_insert, 1);
+		return RING_SLOT_NONE;
+	}
+	return slot;
+}
+
+static __always_inline struct ring_stats *stats_of(__u32 slot)
+{
+	struct ring_stats *s = bpf_map_lookup_elem(&stats, &slot);
+
+	if (!s)
+		__sync_fetch_and_add(&failures.stats_lookup, 1);
+	return s;
+}
+
+static __always_inline bool is_io_uring_file(struct file *file)
+{
+	return io_uring_release_addr &&
+	       (__u64)BPF_CORE_READ(file, f_op, release) == io_uring_release_addr;
+}
+
+/* Stats of a ring seen in an io_uring event, tracking it if a target owns it. */
+static __always_inline struct ring_stats *event_ring(struct io_ring_ctx *ctx)
+{
+	__u32 *found = slot_of(ctx), slot, tgid;
+
+	if (found)
+		return stats_of(*found);
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!is_target(tgid))
+		return 0;
+	slot = track_ring(ctx, (struct task_struct *)bpf_get_current_task(), -1, RING_SOURCE_LAZY);
+	if (slot == RING_SLOT_NONE)
+		return 0;
+	return stats_of(slot);
+}
+
+#endif

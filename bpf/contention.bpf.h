@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Contention backend: lock:contention_begin/end filtered to tracked uring_locks. One episode
+ * per contended acquisition attempt, timed from its first begin to its end.
+ */
+#ifndef URINGLOCKSTAT_CONTENTION_BPF_H
+#define URINGLOCKSTAT_CONTENTION_BPF_H
+
+struct waiter {
+	__u64 start_ns;
+	__u64 lock;
+	__u32 slot;
+	__u32 slept;
+	__s32 owner_cpu; /* -1: no owner seen */
+	__s32 waiter_cpu;
+};
+
+/* Open contention episodes: tid -> waiter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DEFAULT_MAX_WAITERS);
+	__type(key, __u32);
+	__type(value, struct waiter);
+} waiters SEC(".maps");
+
+static __always_inline __s32 owner_cpu(struct mutex *lock)
+{
+	struct task_struct *owner;
+	__u32 cpu = 0;
+
+	owner = (struct task_struct *)(BPF_CORE_READ(lock, owner.counter) & ~MUTEX_FLAGS);
+	if (!owner)
+		return -1;
+	if (bpf_core_field_exists(owner->thread_info.cpu)) {
+		cpu = BPF_CORE_READ(owner, thread_info.cpu);
+	} else {
+		struct task_struct___cpu_in_task *old = (void *)owner;
+
+		cpu = BPF_CORE_READ(old, cpu);
+	}
+	return cpu;
+}
+
+static __always_inline int on_contention_begin(void *lock, unsigned int flags)
+{
+	__u64 key = (__u64)lock;
+	struct waiter *w, fresh = {};
+	__u32 *slot, tid;
+
+	slot = bpf_map_lookup_elem(&tracked, &key);
+	if (!slot || !enabled)
+		return 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	w = bpf_map_lookup_elem(&waiters, &tid);
+	if (w && w->lock == key) {
+		/* A later begin of the same episode: the first waiter spinning again, or sleeping. */
+		if (!(flags & LCB_F_SPIN))
+			w->slept = 1;
+		return 0;
+	}
+	fresh.start_ns = bpf_ktime_get_ns();
+	fresh.lock = key;
+	fresh.slot = *slot;
+	fresh.slept = !(flags & LCB_F_SPIN);
+	fresh.owner_cpu = owner_cpu(lock);
+	fresh.waiter_cpu = bpf_get_smp_processor_id();
+	if (bpf_map_update_elem(&waiters, &tid, &fresh, BPF_ANY))
+		__sync_fetch_and_add(&failures.waiters_full, 1);
+	return 0;
+}
+
+static __always_inline int on_contention_end(void *lock, int ret)
+{
+	__u64 key = (__u64)lock, wait_ns;
+	struct ring_stats *s;
+	struct waiter *w;
+	__u32 tid;
+
+	tid = (__u32)bpf_get_current_pid_tgid();
+	w = bpf_map_lookup_elem(&waiters, &tid);
+	if (!w)
+		return 0;
+	if (w->lock != key) {
+		if (bpf_map_lookup_elem(&tracked, &key))
+			__sync_fetch_and_add(&failures.end_without_begin, 1);
+		return 0;
+	}
+	wait_ns = bpf_ktime_get_ns() - w->start_ns;
+	s = stats_of(w->slot);
+	if (s) {
+		__u32 b = hist_bucket(wait_ns);
+
+		s->contended++;
+		if (w->slept)
+			s->sleep++;
+		else
+			s->spin++;
+		if (ret < 0)
+			s->interrupted++;
+		if (w->owner_cpu >= 0) {
+			s->owner_known++;
+			if (w->owner_cpu != w->waiter_cpu)
+				s->owner_other_cpu++;
+		}
+		s->wait_ns_total += wait_ns;
+		if (wait_ns > s->wait_ns_max)
+			s->wait_ns_max = wait_ns;
+		if (b < HIST_BUCKETS)
+			s->wait_hist[b]++;
+	}
+	bpf_map_delete_elem(&waiters, &tid);
+	return 0;
+}
+
+SEC("tp_btf/contention_begin")
+int BPF_PROG(contention_begin_btf, void *lock, unsigned int flags)
+{
+	return on_contention_begin(lock, flags);
+}
+
+SEC("raw_tp/contention_begin")
+int BPF_PROG(contention_begin_raw, void *lock, unsigned int flags)
+{
+	return on_contention_begin(lock, flags);
+}
+
+SEC("tp_btf/contention_end")
+int BPF_PROG(contention_end_btf, void *lock, int ret)
+{
+	return on_contention_end(lock, ret);
+}
+
+SEC("raw_tp/contention_end")
+int BPF_PROG(contention_end_raw, void *lock, int ret)
+{
+	return on_contention_end(lock, ret);
+}
+#endif

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Counters backend: io_uring_enter calls and the SQEs they consumed (at sys_exit), register
+ * calls and task/local work runs (io_uring tracepoints). Denominators for everything else.
+ */
+#ifndef URINGLOCKSTAT_COUNTERS_BPF_H
+#define URINGLOCKSTAT_COUNTERS_BPF_H
+
+/* The ring an io_uring_enter call names: an fd, or an index into registered rings. */
+static __always_inline struct file *enter_file(__u32 fd, __u32 enter_flags)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file *file = 0;
+
+	if (enter_flags & IORING_ENTER_REGISTERED_RING) {
+		struct io_uring_task *tctx = BPF_CORE_READ(task, io_uring);
+
+		if (!tctx || fd >= IO_RINGFD_REG_MAX)
+			return 0;
+		bpf_core_read(&file, sizeof(file), &tctx->registered_rings[fd]);
+	} else {
+		struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+		struct file **fds;
+
+		if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+			return 0;
+		fds = BPF_CORE_READ(fdt, fd);
+		bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	}
+	return file;
+}
+
+static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
+{
+	__u32 fd, to_submit, enter_flags, tgid, slot, *found;
+	struct io_ring_ctx *ctx;
+	struct ring_stats *s;
+	struct file *file;
+
+	if (BPF_CORE_READ(regs, orig_ax) != NR_IO_URING_ENTER || !enabled)
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!is_target(tgid))
+		return 0;
+	fd = BPF_CORE_READ(regs, di);
+	to_submit = BPF_CORE_READ(regs, si);
+	enter_flags = BPF_CORE_READ(regs, r10);
+	file = enter_file(fd, enter_flags);
+	if (!file) {
+		__sync_fetch_and_add(&failures.fd_resolve, 1);
+		return 0;
+	}
+	ctx = BPF_CORE_READ(file, private_data);
+	found = slot_of(ctx);
+	if (found) {
+		slot = *found;
+	} else {
+		/* A ring the target got after start without a create event (fork, SCM_RIGHTS). */
+		if (!is_io_uring_file(file))
+			return 0;
+		slot = track_ring(ctx, (struct task_struct *)bpf_get_current_task(),
+				  (enter_flags & IORING_ENTER_REGISTERED_RING) ? -1 : fd,
+				  RING_SOURCE_LAZY);
+		if (slot == RING_SLOT_NONE)
+			return 0;
+	}
+	s = stats_of(slot);
+	if (!s)
+		return 0;
+	s->enters++;
+	if (!to_submit)
+		return 0;
+	s->enters_submit++;
+	if (enter_flags & IORING_ENTER_GETEVENTS)
+		s->enters_submit_getevents++;
+	if (!(BPF_CORE_READ(ctx, flags) & IORING_SETUP_SQPOLL) && ret >= 0) {
+		s->submit_locked++;
+		s->sqes_enter += ret;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	return on_sys_exit(regs, ret);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
+{
+	return on_sys_exit(regs, ret);
+}
+
+static __always_inline int on_register(struct io_ring_ctx *ctx)
+{
+	struct ring_stats *s;
+
+	if (!enabled)
+		return 0;
+	s = event_ring(ctx);
+	if (s)
+		s->registers++;
+	return 0;
+}
+
+SEC("tp_btf/io_uring_register")
+int BPF_PROG(register_btf, struct io_ring_ctx *ring)
+{
+	return on_register(ring);
+}
+
+SEC("raw_tp/io_uring_register")
+int BPF_PROG(register_raw, struct io_ring_ctx *ring)
+{
+	return on_register(ring);
+}
+
+static __always_inline int on_local_work(struct io_ring_ctx *ctx)
+{
+	struct ring_stats *s;
+
+	if (!enabled)
+		return 0;
+	s = event_ring(ctx);
+	if (s)
+		s->local_work_runs++;
+	return 0;
+}
+
+SEC("tp_btf/io_uring_local_work_run")
+int BPF_PROG(local_work_btf, struct io_ring_ctx *ring)
+{
+	return on_local_work(ring);
+}
+
+SEC("raw_tp/io_uring_local_work_run")
+int BPF_PROG(local_work_raw, struct io_ring_ctx *ring)
+{
+	return on_local_work(ring);
+}
+
+static __always_inline int on_task_work(struct io_uring_task *tctx)
+{
+	const struct io_ring_ctx *ctx;
+	struct ring_stats *s;
+	__u32 *found;
+
+	if (!enabled || !tctx)
+		return 0;
+	ctx = BPF_CORE_READ(tctx, last);
+	if (!ctx)
+		return 0;
+	found = slot_of(ctx);
+	if (!found)
+		return 0;
+	s = stats_of(*found);
+	if (s)
+		s->task_work_runs++;
+	return 0;
+}
+
+SEC("tp_btf/io_uring_task_work_run")
+int BPF_PROG(task_work_btf, struct io_uring_task *tctx)
+{
+	return on_task_work(tctx);
+}
+
+SEC("raw_tp/io_uring_task_work_run")
+int BPF_PROG(task_work_raw, struct io_uring_task *tctx)
+{
+	return on_task_work(tctx);
+}
+
+#endif

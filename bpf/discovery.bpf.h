@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Ring discovery: at start by iterating the targets' files, while running from events. */
+#ifndef URINGLOCKSTAT_DISCOVERY_BPF_H
+#define URINGLOCKSTAT_DISCOVERY_BPF_H
+
+/* Ring discovery: every io_uring file of every target process. */
+SEC("iter/task_file")
+int find_rings(struct bpf_iter__task_file *it)
+{
+	struct ring_snapshot snap = {};
+	struct task_struct *task = it->task;
+	struct file *file = it->file;
+	struct io_ring_ctx *ctx;
+	__u32 tgid;
+
+	if (!task || !file)
+		return 0;
+	tgid = BPF_CORE_READ(task, tgid);
+	/* One record per file, from the thread group leader only. */
+	if (BPF_CORE_READ(task, pid) != tgid || !is_target(tgid) || !is_io_uring_file(file))
+		return 0;
+	ctx = BPF_CORE_READ(file, private_data);
+	if (!ctx)
+		return 0;
+	snap.ctx = (__u64)ctx;
+	snap.tgid = tgid;
+	snap.fd = it->fd;
+	snap.slot = track_ring(ctx, task, it->fd, RING_SOURCE_ITERATOR);
+	snap.sq_head = BPF_CORE_READ(ctx, cached_sq_head);
+	snap.setup_flags = BPF_CORE_READ(ctx, flags);
+	{
+		struct task_struct *submitter = BPF_CORE_READ(ctx, submitter_task);
+
+		snap.submitter_tid = submitter ? BPF_CORE_READ(submitter, pid) : 0;
+	}
+	bpf_seq_write(it->meta->seq, &snap, sizeof(snap));
+	return 0;
+}
+
+static __always_inline int on_create(int fd, struct io_ring_ctx *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (is_target(tgid))
+		track_ring(ctx, (struct task_struct *)bpf_get_current_task(), fd, RING_SOURCE_CREATE);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_create")
+int BPF_PROG(create_btf, int fd, struct io_ring_ctx *ring)
+{
+	return on_create(fd, ring);
+}
+
+SEC("raw_tp/io_uring_create")
+int BPF_PROG(create_raw, int fd, struct io_ring_ctx *ring)
+{
+	return on_create(fd, ring);
+}
+
+static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (ptgid != ctgid && bpf_map_lookup_elem(&targets, &ptgid))
+		bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, child);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(fork_raw, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, child);
+}
+
+#endif
