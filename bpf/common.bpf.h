@@ -40,6 +40,13 @@ struct {
 	__type(value, struct ring_stats);
 } stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DEFAULT_MAX_RINGS);
+	__type(key, __u32);
+	__type(value, struct ring_hists);
+} hists SEC(".maps");
+
 /* Processes being profiled: tgid -> 1. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

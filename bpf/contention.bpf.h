@@ -72,6 +72,7 @@ static __always_inline int on_contention_begin(void *lock, unsigned int flags)
 static __always_inline int on_contention_end(void *lock, int ret)
 {
 	__u64 key = (__u64)lock, wait_ns;
+	struct ring_hists *h;
 	struct ring_stats *s;
 	struct waiter *w;
 	__u32 tid;
@@ -87,7 +88,8 @@ static __always_inline int on_contention_end(void *lock, int ret)
 	}
 	wait_ns = bpf_ktime_get_ns() - w->start_ns;
 	s = stats_of(w->slot);
-	if (s) {
+	h = bpf_map_lookup_elem(&hists, &w->slot);
+	if (s && h) {
 		__u32 b = hist_bucket(wait_ns);
 
 		s->contended++;
@@ -106,7 +108,7 @@ static __always_inline int on_contention_end(void *lock, int ret)
 		if (wait_ns > s->wait_ns_max)
 			s->wait_ns_max = wait_ns;
 		if (b < HIST_BUCKETS)
-			s->wait_hist[b]++;
+			__sync_fetch_and_add(&h->wait[b], 1);
 	}
 	bpf_map_delete_elem(&waiters, &tid);
 	return 0;

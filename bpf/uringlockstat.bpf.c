@@ -20,8 +20,10 @@ char LICENSE[] SEC("license") = "GPL";
 #define LCB_F_SPIN (1u << 0)
 #define LCB_F_MUTEX (1u << 5)
 #define MUTEX_FLAGS 0x07ul
+#define EFAULT 14
 
 #include "common.bpf.h"
 #include "discovery.bpf.h"
 #include "counters.bpf.h"
 #include "contention.bpf.h"
+#include "exact.bpf.h"

@@ -9,6 +9,8 @@
 #define DEFAULT_MAX_RINGS 128
 #define DEFAULT_MAX_WAITERS 4096
 #define DEFAULT_MAX_TARGETS 1024
+#define DEFAULT_MAX_STACKS 4096
+#define MAX_STACK_DEPTH 32
 
 /* How a ring entered the tracked set. */
 enum ring_source {
@@ -52,7 +54,35 @@ struct ring_stats {
 	__u64 owner_known;     /* episodes where an owner was seen at the first begin */
 	__u64 wait_ns_total;
 	__u64 wait_ns_max;
-	__u64 wait_hist[HIST_BUCKETS];
+	/* exact backend */
+	__u64 acquisitions;       /* mutex_lock* returns with the lock, successful trylocks */
+	__u64 trylocks;           /* ... of which successful mutex_trylock calls */
+	__u64 trylocks_failed;
+	__u64 handoffs;           /* acquired on another CPU than the previous holder released it */
+	__u64 acquire_wait_ns_total; /* entry to return of the lock call, every acquisition */
+	__u64 acquire_wait_ns_max;
+	__u64 hold_ns_total;
+	__u64 hold_ns_max;
+	__u64 holds;              /* releases of an acquisition seen by this run */
+};
+
+/* Per ring, shared by all CPUs (atomic adds): latency histograms. */
+struct ring_hists {
+	__u64 wait[HIST_BUCKETS];         /* contention backend: contended waits */
+	__u64 acquire_wait[HIST_BUCKETS]; /* exact backend: every acquisition's wait */
+	__u64 hold[HIST_BUCKETS];         /* exact backend: hold times */
+};
+
+/* Per (ring, kernel stack of the acquisition): the exact backend's attribution to paths. */
+struct stack_key {
+	__u32 slot;
+	__s32 stack_id; /* in the stacks map; negative: the stack could not be taken */
+};
+
+struct stack_stats {
+	__u64 acquisitions;
+	__u64 wait_ns;
+	__u64 hold_ns;
 };
 
 /* One record per io_uring file the iterator finds (read by the loader each interval). */
@@ -76,6 +106,8 @@ struct bpf_failures {
 	__u64 stats_lookup;      /* per-ring stats lookup failed */
 	__u64 end_without_begin; /* contention_end on a tracked lock with no begin seen */
 	__u64 fd_resolve;        /* io_uring_enter whose fd could not be resolved to a ring */
+	__u64 stacks_full;       /* acquisition stack not recorded: stack or stack_stats map full */
+	__u64 unlock_unknown;    /* unlock of an acquisition this run did not see (taken before) */
 };
 
 #endif

@@ -100,6 +100,7 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 	const struct ring_stats *s = &r->sum;
 	bool contention = rep->backends[BACKEND_CONTENTION].active;
 	bool counters = rep->backends[BACKEND_COUNTERS].active;
+	bool exact = rep->backends[BACKEND_EXACT].active;
 	bool enters = counters && !rep->light;
 	struct hist_summary wait;
 	const char *sqes_method;
@@ -135,7 +136,10 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 			    counters ? json_u64(s->local_work_runs) : json_null());
 	json_object_set_new(o, "task_work_runs",
 			    counters ? json_u64(s->task_work_runs) : json_null());
-	if (ring_acquisitions_inferred(rep, r, &acq)) {
+	if (exact) {
+		json_object_set_new(o, "acquisitions", json_u64(s->acquisitions));
+		json_object_set_new(o, "acquisitions_method", json_string("exact"));
+	} else if (ring_acquisitions_inferred(rep, r, &acq)) {
 		json_object_set_new(o, "acquisitions", json_u64(acq));
 		json_object_set_new(o, "acquisitions_method", json_string("inferred"));
 	} else {
@@ -152,9 +156,35 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 	json_object_set_new(o, "owner_other_cpu_share",
 			    contention && ring_owner_other_cpu_share(r, &share) ? json_real(share)
 										: json_null());
-	json_object_set_new(o, "hold_ns", json_null());
-	json_object_set_new(o, "handoffs", json_null());
-	json_object_set_new(o, "paths", json_object());
+	if (exact) {
+		struct hist_summary hold, acquire_wait;
+		json_t *paths = json_object();
+		int p;
+
+		ring_hold_summary(r, &hold);
+		ring_acquire_wait_summary(r, &acquire_wait);
+		json_object_set_new(o, "hold_ns", summary_json(&hold));
+		json_object_set_new(o, "acquire_wait_ns", summary_json(&acquire_wait));
+		json_object_set_new(o, "handoffs", json_u64(s->handoffs));
+		json_object_set_new(o, "trylocks", json_u64(s->trylocks));
+		json_object_set_new(o, "trylocks_failed", json_u64(s->trylocks_failed));
+		for (p = 0; p < PATH_COUNT; p++) {
+			const struct path_totals *t = &r->paths[p];
+
+			if (!t->acquisitions)
+				continue;
+			json_object_set_new(paths, path_name(p),
+					    json_pack("{s:o,s:n,s:o,s:o}", "acquisitions",
+						      json_u64(t->acquisitions), "contended",
+						      "wait_ns", json_u64(t->wait_ns), "hold_ns",
+						      json_u64(t->hold_ns)));
+		}
+		json_object_set_new(o, "paths", paths);
+	} else {
+		json_object_set_new(o, "hold_ns", json_null());
+		json_object_set_new(o, "handoffs", json_null());
+		json_object_set_new(o, "paths", json_object());
+	}
 	return o;
 }
 

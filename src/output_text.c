@@ -51,6 +51,7 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 {
 	bool contention = rep->backends[BACKEND_CONTENTION].active;
 	bool counters = rep->backends[BACKEND_COUNTERS].active;
+	bool exact = rep->backends[BACKEND_EXACT].active;
 	bool enters = counters && !rep->light;
 	size_t i, shown = 0;
 
@@ -101,9 +102,38 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 			fmt_opt(counters, s->registers, n1, sizeof(n1)),
 			fmt_opt(counters, s->local_work_runs, n2, sizeof(n2)),
 			fmt_opt(counters, s->task_work_runs, n3, sizeof(n3)));
-		fprintf(out, "  acquisitions %s%s  hold: needs the exact backend\n",
-			fmt_opt(have_acq, acq, n1, sizeof(n1)),
-			have_acq ? " (inferred lower bound)" : "");
+		if (exact) {
+			struct hist_summary hold;
+			int p;
+
+			ring_hold_summary(r, &hold);
+			fprintf(out, "  acquisitions %llu (exact; %llu trylocks, %llu failed trylocks)"
+				"  handoffs %llu\n", (unsigned long long)s->acquisitions,
+				(unsigned long long)s->trylocks,
+				(unsigned long long)s->trylocks_failed,
+				(unsigned long long)s->handoffs);
+			fprintf(out, "  hold total %s  p50 %s  p90 %s  p99 %s  max %s\n",
+				fmt_ns(hold.total, b1, sizeof(b1)), fmt_ns(hold.p50, b2, sizeof(b2)),
+				fmt_ns(hold.p90, b3, sizeof(b3)), fmt_ns(hold.p99, b4, sizeof(b4)),
+				fmt_ns(hold.max, n1, sizeof(n1)));
+			if (have_sqes && sqes)
+				fprintf(out, "  held per SQE %.1fns\n",
+					(double)hold.total / (double)sqes);
+			fprintf(out, "  paths:");
+			for (p = 0; p < PATH_COUNT; p++) {
+				const struct path_totals *t = &r->paths[p];
+
+				if (t->acquisitions)
+					fprintf(out, " %s %llu (hold %s)", path_name(p),
+						(unsigned long long)t->acquisitions,
+						fmt_ns(t->hold_ns, b1, sizeof(b1)));
+			}
+			fprintf(out, "\n");
+		} else {
+			fprintf(out, "  acquisitions %s%s  hold: needs the exact backend\n",
+				fmt_opt(have_acq, acq, n1, sizeof(n1)),
+				have_acq ? " (inferred lower bound)" : "");
+		}
 		if (!contention)
 			continue;
 		ring_wait_summary(r, &wait);

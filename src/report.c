@@ -62,5 +62,16 @@ bool ring_owner_other_cpu_share(const struct ring_report *ring, double *out)
 
 void ring_wait_summary(const struct ring_report *ring, struct hist_summary *out)
 {
-	hist_summarize(ring->sum.wait_hist, ring->sum.wait_ns_total, ring->sum.wait_ns_max, out);
+	hist_summarize(ring->hists.wait, ring->sum.wait_ns_total, ring->sum.wait_ns_max, out);
+}
+
+void ring_hold_summary(const struct ring_report *ring, struct hist_summary *out)
+{
+	hist_summarize(ring->hists.hold, ring->sum.hold_ns_total, ring->sum.hold_ns_max, out);
+}
+
+void ring_acquire_wait_summary(const struct ring_report *ring, struct hist_summary *out)
+{
+	hist_summarize(ring->hists.acquire_wait, ring->sum.acquire_wait_ns_total,
+		       ring->sum.acquire_wait_ns_max, out);
 }

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include "uringlockstat.h"
 #include "hist.h"
+#include "paths.h"
 
 #define REPORT_SCHEMA "uringlockstat/1"
 
@@ -23,11 +24,20 @@ struct backend_status {
 	char reason[512];
 };
 
+/* The exact backend's figures of one path of one ring. */
+struct path_totals {
+	__u64 acquisitions;
+	__u64 wait_ns;
+	__u64 hold_ns;
+};
+
 /* One ring as the report sees it: what BPF wrote, summed over CPUs, plus SQ-head tracking. */
 struct ring_report {
 	__u32 slot;
 	struct ring_info info;
 	struct ring_stats sum;
+	struct ring_hists hists;
+	struct path_totals paths[PATH_COUNT];
 	bool head_seen;      /* an iterator snapshot has seen this ring */
 	bool open;           /* the last snapshot still found the ring open */
 	__u32 last_head;
@@ -74,5 +84,9 @@ bool ring_acquisitions_inferred(const struct report *rep, const struct ring_repo
 bool ring_owner_other_cpu_share(const struct ring_report *ring, double *out);
 
 void ring_wait_summary(const struct ring_report *ring, struct hist_summary *out);
+
+/* Exact backend: hold times, and the wait of every acquisition (contended or not). */
+void ring_hold_summary(const struct ring_report *ring, struct hist_summary *out);
+void ring_acquire_wait_summary(const struct ring_report *ring, struct hist_summary *out);
 
 #endif

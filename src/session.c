@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include "session.h"
 #include "probe.h"
 #include "kallsyms.h"
@@ -24,6 +25,9 @@ struct session {
 	struct ring_stats *percpu;
 	struct ring_snapshot *snaps;
 	size_t snaps_cap;
+	bool exact;
+	struct ksyms *ksyms;
+	__s8 *stack_paths; /* stack id -> enum lock_path, -1 not yet classified */
 };
 
 struct report *report_new(__u32 max_rings)
@@ -35,24 +39,36 @@ struct report *report_new(__u32 max_rings)
 	return rep;
 }
 
-/* A tracepoint hook with a tp_btf and a raw_tp flavour of the same body. */
+/* A hook with a tp_btf and a raw_tp flavour of the same body (fentry: the same name twice). */
 struct hook {
 	enum backend_id backend; /* BACKEND_COUNT: discovery, always on */
 	const char *btf_prog;
 	const char *raw_prog;
 	bool per_syscall;        /* switched off by --light */
+	const char *lockdep_target; /* the function to attach to when lockdep renames it */
 };
 
 /* contention_end is listed (and so attached) before begin: no begin is left without an end. */
 static const struct hook hooks[] = {
-	{ BACKEND_COUNT, "create_btf", "create_raw", false },
-	{ BACKEND_COUNT, "fork_btf", "fork_raw", false },
-	{ BACKEND_CONTENTION, "contention_end_btf", "contention_end_raw", false },
-	{ BACKEND_CONTENTION, "contention_begin_btf", "contention_begin_raw", false },
-	{ BACKEND_COUNTERS, "sys_exit_btf", "sys_exit_raw", true },
-	{ BACKEND_COUNTERS, "register_btf", "register_raw", false },
-	{ BACKEND_COUNTERS, "local_work_btf", "local_work_raw", false },
-	{ BACKEND_COUNTERS, "task_work_btf", "task_work_raw", false },
+	{ BACKEND_COUNT, "create_btf", "create_raw", false, NULL },
+	{ BACKEND_COUNT, "fork_btf", "fork_raw", false, NULL },
+	{ BACKEND_CONTENTION, "contention_end_btf", "contention_end_raw", false, NULL },
+	{ BACKEND_CONTENTION, "contention_begin_btf", "contention_begin_raw", false, NULL },
+	{ BACKEND_COUNTERS, "sys_exit_btf", "sys_exit_raw", true, NULL },
+	{ BACKEND_COUNTERS, "register_btf", "register_raw", false, NULL },
+	{ BACKEND_COUNTERS, "local_work_btf", "local_work_raw", false, NULL },
+	{ BACKEND_COUNTERS, "task_work_btf", "task_work_raw", false, NULL },
+	/* Exits before entries and unlock last: an entry always finds its exit attached. */
+	{ BACKEND_EXACT, "lock_exit", "lock_exit", false, "mutex_lock_nested" },
+	{ BACKEND_EXACT, "lock_intr_exit", "lock_intr_exit", false,
+	  "mutex_lock_interruptible_nested" },
+	{ BACKEND_EXACT, "lock_kill_exit", "lock_kill_exit", false, "mutex_lock_killable_nested" },
+	{ BACKEND_EXACT, "trylock_exit", "trylock_exit", false, NULL },
+	{ BACKEND_EXACT, "lock_entry", "lock_entry", false, "mutex_lock_nested" },
+	{ BACKEND_EXACT, "lock_intr_entry", "lock_intr_entry", false,
+	  "mutex_lock_interruptible_nested" },
+	{ BACKEND_EXACT, "lock_kill_entry", "lock_kill_entry", false, "mutex_lock_killable_nested" },
+	{ BACKEND_EXACT, "unlock_entry", "unlock_entry", false, NULL },
 };
 
 static struct bpf_program *prog_by_name(struct session *s, const char *name)
@@ -97,9 +113,14 @@ static bool choose_backends(const struct session_opts *o, struct probe_results *
 
 	if (o->want[BACKEND_EXACT]) {
 		probe_feature(FEAT_FENTRY, pr);
-		set_reason(rep, BACKEND_EXACT, false,
-			   "not implemented in this version (fentry on mutex_lock here: %s)",
-			   pr->f[FEAT_FENTRY].reason);
+		if (pr->f[FEAT_FENTRY].ok) {
+			set_reason(rep, BACKEND_EXACT, true, "fentry/fexit on the mutex functions; "
+				   "every acquisition%s", "");
+			any = true;
+		} else {
+			set_reason(rep, BACKEND_EXACT, false, "fentry on mutex_lock: %s",
+				   pr->f[FEAT_FENTRY].reason);
+		}
 	}
 	if (o->want[BACKEND_SAMPLE])
 		set_reason(rep, BACKEND_SAMPLE, false, "not implemented in this version%s", "");
@@ -150,6 +171,32 @@ static bool choose_backends(const struct session_opts *o, struct probe_results *
 		return false;
 	}
 	return true;
+}
+
+/*
+ * Point an exact-backend program at the function this kernel has: with lockdep
+ * (CONFIG_DEBUG_LOCK_ALLOC) mutex_lock is a macro around mutex_lock_nested. False when
+ * neither exists (the program stays off).
+ */
+static bool exact_target(struct bpf_program *prog, const struct hook *h)
+{
+	const char *target = bpf_program__section_name(prog);
+	struct btf *btf;
+	bool found;
+
+	target = strchr(target, '/');
+	if (!target)
+		return false;
+	target++;
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return false;
+	found = btf__find_by_name_kind(btf, target, BTF_KIND_FUNC) > 0;
+	if (!found && h->lockdep_target &&
+	    btf__find_by_name_kind(btf, h->lockdep_target, BTF_KIND_FUNC) > 0)
+		found = !bpf_program__set_attach_target(prog, 0, h->lockdep_target);
+	btf__free(btf);
+	return found;
 }
 
 static bool hook_enabled(const struct hook *h, const struct session_opts *o,
@@ -207,6 +254,14 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	if (!rep->backends[BACKEND_CONTENTION].active)
 		bpf_map__set_max_entries(s->skel->maps.waiters, 1);
 
+	s->exact = rep->backends[BACKEND_EXACT].active;
+	if (!s->exact) {
+		bpf_map__set_max_entries(s->skel->maps.stacks, 1);
+		bpf_map__set_max_entries(s->skel->maps.stack_stats, 1);
+	}
+	bpf_map__set_max_entries(s->skel->maps.lock_states, o->max_rings);
+	bpf_map__set_max_entries(s->skel->maps.hists, o->max_rings);
+
 	bpf_object__for_each_program(prog, s->skel->obj)
 		bpf_program__set_autoload(prog, false);
 	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
@@ -216,8 +271,10 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 			continue;
 		if (!o->follow_forks && !strncmp(h->btf_prog, "fork", 4))
 			continue;
-		bpf_program__set_autoload(prog_by_name(s, use_btf ? h->btf_prog : h->raw_prog),
-					  true);
+		prog = prog_by_name(s, use_btf ? h->btf_prog : h->raw_prog);
+		if (h->backend == BACKEND_EXACT && !exact_target(prog, h))
+			continue;
+		bpf_program__set_autoload(prog, true);
 	}
 	probe_feature(FEAT_TASK_FILE_ITER, &pr);
 	iter_ok = pr.f[FEAT_TASK_FILE_ITER].ok && release_addr;
@@ -258,6 +315,16 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 				 strerror(-ret));
 			goto fail;
 		}
+	}
+	if (s->exact) {
+		s->ksyms = ksyms_load();
+		s->stack_paths = malloc(DEFAULT_MAX_STACKS);
+		if (!s->ksyms || !s->stack_paths) {
+			snprintf(err, err_size, "cannot read /proc/kallsyms for kernel stacks");
+			ret = -ENOMEM;
+			goto fail;
+		}
+		memset(s->stack_paths, -1, DEFAULT_MAX_STACKS);
 	}
 	*out = s;
 	return 0;
@@ -320,7 +387,6 @@ static void read_ring(struct session *s, __u32 slot, struct ring_report *r)
 {
 	struct ring_stats *sum = &r->sum;
 	int cpu;
-	__u32 b;
 
 	if (bpf_map__lookup_elem(s->skel->maps.rings, &slot, sizeof(slot), &r->info,
 				 sizeof(r->info), 0))
@@ -349,8 +415,61 @@ static void read_ring(struct session *s, __u32 slot, struct ring_report *r)
 		sum->wait_ns_total += c->wait_ns_total;
 		if (c->wait_ns_max > sum->wait_ns_max)
 			sum->wait_ns_max = c->wait_ns_max;
-		for (b = 0; b < HIST_BUCKETS; b++)
-			sum->wait_hist[b] += c->wait_hist[b];
+		sum->acquisitions += c->acquisitions;
+		sum->trylocks += c->trylocks;
+		sum->trylocks_failed += c->trylocks_failed;
+		sum->handoffs += c->handoffs;
+		sum->acquire_wait_ns_total += c->acquire_wait_ns_total;
+		if (c->acquire_wait_ns_max > sum->acquire_wait_ns_max)
+			sum->acquire_wait_ns_max = c->acquire_wait_ns_max;
+		sum->hold_ns_total += c->hold_ns_total;
+		if (c->hold_ns_max > sum->hold_ns_max)
+			sum->hold_ns_max = c->hold_ns_max;
+		sum->holds += c->holds;
+	}
+	bpf_map__lookup_elem(s->skel->maps.hists, &slot, sizeof(slot), &r->hists,
+			     sizeof(r->hists), 0);
+}
+
+/* Path of an acquisition stack, classified once per stack id. */
+static enum lock_path stack_path(struct session *s, __s32 stack_id)
+{
+	__u64 frames[MAX_STACK_DEPTH] = {};
+
+	if (stack_id < 0 || stack_id >= DEFAULT_MAX_STACKS)
+		return PATH_OTHER;
+	if (s->stack_paths[stack_id] >= 0)
+		return s->stack_paths[stack_id];
+	if (bpf_map__lookup_elem(s->skel->maps.stacks, &stack_id, sizeof(stack_id), frames,
+				 sizeof(frames), 0))
+		return PATH_OTHER;
+	s->stack_paths[stack_id] = path_of_stack(s->ksyms, frames, MAX_STACK_DEPTH);
+	return s->stack_paths[stack_id];
+}
+
+/* Sum the exact backend's per-stack figures into per-ring, per-path totals. */
+static void read_paths(struct session *s, struct report *rep)
+{
+	struct stack_key key, next, *prev = NULL;
+	struct stack_stats st;
+	size_t i;
+
+	for (i = 0; i < rep->nr_rings; i++)
+		memset(rep->rings[i].paths, 0, sizeof(rep->rings[i].paths));
+	while (!bpf_map__get_next_key(s->skel->maps.stack_stats, prev, &next, sizeof(next))) {
+		key = next;
+		prev = &key;
+		if (key.slot >= rep->nr_rings ||
+		    bpf_map__lookup_elem(s->skel->maps.stack_stats, &key, sizeof(key), &st,
+					 sizeof(st), 0))
+			continue;
+		{
+			struct path_totals *p = &rep->rings[key.slot].paths[stack_path(s, key.stack_id)];
+
+			p->acquisitions += st.acquisitions;
+			p->wait_ns += st.wait_ns;
+			p->hold_ns += st.hold_ns;
+		}
 	}
 }
 
@@ -402,6 +521,8 @@ int session_snapshot(struct session *s, struct report *rep)
 		if (snap->submitter_tid)
 			r->submitter_tid = snap->submitter_tid;
 	}
+	if (s->exact)
+		read_paths(s, rep);
 	rep->failures = s->skel->bss->failures;
 	return 0;
 }
@@ -422,6 +543,8 @@ void session_close(struct session *s)
 		bpf_link__destroy(s->links[i]);
 	bpf_link__destroy(s->iter_link);
 	uringlockstat_bpf__destroy(s->skel);
+	ksyms_free(s->ksyms);
+	free(s->stack_paths);
 	free(s->percpu);
 	free(s->snaps);
 	free(s);

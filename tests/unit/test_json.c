@@ -111,7 +111,7 @@ static struct report *make_report(void)
 	s->owner_other_cpu = 30;
 	for (i = 0; i < NR_WAITS; i++) {
 		waits[i] = 500 + (__u64)i * i * 137;
-		s->wait_hist[hist_bucket(waits[i])]++;
+		rep->rings[0].hists.wait[hist_bucket(waits[i])]++;
 		s->wait_ns_total += waits[i];
 		if (waits[i] > s->wait_ns_max)
 			s->wait_ns_max = waits[i];
@@ -151,7 +151,7 @@ static struct report *make_report(void)
 	s->local_work_runs = 5;
 	s->contended = 3;
 	s->spin = 3;
-	s->wait_hist[hist_bucket(1000)] = 3;
+	r->hists.wait[hist_bucket(1000)] = 3;
 	s->wait_ns_total = 3000;
 	s->wait_ns_max = 1000;
 	return rep;

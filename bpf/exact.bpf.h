@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Exact backend: fentry/fexit on the mutex functions, filtered to tracked uring_locks. Every
+ * acquisition with its wait (call entry to return), hold (acquisition to unlock), the CPU it
+ * happened on, and its kernel stack (for the path). Needs BPF trampolines.
+ */
+#ifndef URINGLOCKSTAT_EXACT_BPF_H
+#define URINGLOCKSTAT_EXACT_BPF_H
+
+/* The current holder of each tracked lock; written only by the task that holds it. */
+struct lock_state {
+	__u64 acquire_ns;
+	__s32 stack_id;
+	__u32 held;
+	__u32 release_cpu; /* CPU + 1 of the last release; 0: none seen yet */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DEFAULT_MAX_RINGS);
+	__type(key, __u32);
+	__type(value, struct lock_state);
+} lock_states SEC(".maps");
+
+/* Entry time of a lock call on a tracked lock, per task, read at the call's return. */
+struct lock_call {
+	__u64 lock;
+	__u64 start_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct lock_call);
+} lock_calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, DEFAULT_MAX_STACKS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DEFAULT_MAX_STACKS);
+	__type(key, struct stack_key);
+	__type(value, struct stack_stats);
+} stack_stats SEC(".maps");
+
+static __always_inline struct stack_stats *stack_stats_of(__u32 slot, __s32 stack_id)
+{
+	struct stack_key key = { .slot = slot, .stack_id = stack_id };
+	struct stack_stats *st, zero = {};
+
+	st = bpf_map_lookup_elem(&stack_stats, &key);
+	if (st)
+		return st;
+	bpf_map_update_elem(&stack_stats, &key, &zero, BPF_NOEXIST);
+	st = bpf_map_lookup_elem(&stack_stats, &key);
+	if (!st)
+		__sync_fetch_and_add(&failures.stacks_full, 1);
+	return st;
+}
+
+static __always_inline void on_lock_entry(struct mutex *lock)
+{
+	__u64 key = (__u64)lock;
+	struct lock_call *call;
+
+	if (!bpf_map_lookup_elem(&tracked, &key) || !enabled)
+		return;
+	call = bpf_task_storage_get(&lock_calls, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!call)
+		return;
+	call->lock = key;
+	call->start_ns = bpf_ktime_get_ns();
+}
+
+/* The current task now holds tracked lock `slot`. */
+static __always_inline void acquired(void *ctx, __u32 slot, __u64 wait_ns, bool trylock)
+{
+	__u32 cpu = bpf_get_smp_processor_id(), b = hist_bucket(wait_ns);
+	struct ring_stats *s = stats_of(slot);
+	struct ring_hists *h = bpf_map_lookup_elem(&hists, &slot);
+	struct lock_state *st = bpf_map_lookup_elem(&lock_states, &slot);
+	struct stack_stats *ss;
+	__s32 stack_id;
+
+	if (!s || !h || !st)
+		return;
+	stack_id = bpf_get_stackid(ctx, &stacks, 0);
+	if (stack_id < 0 && stack_id != -EFAULT)
+		__sync_fetch_and_add(&failures.stacks_full, 1);
+	if (st->release_cpu && st->release_cpu != cpu + 1)
+		s->handoffs++;
+	st->acquire_ns = bpf_ktime_get_ns();
+	st->stack_id = stack_id;
+	st->held = 1;
+	s->acquisitions++;
+	if (trylock)
+		s->trylocks++;
+	s->acquire_wait_ns_total += wait_ns;
+	if (wait_ns > s->acquire_wait_ns_max)
+		s->acquire_wait_ns_max = wait_ns;
+	if (b < HIST_BUCKETS)
+		__sync_fetch_and_add(&h->acquire_wait[b], 1);
+	ss = stack_stats_of(slot, stack_id);
+	if (ss) {
+		__sync_fetch_and_add(&ss->acquisitions, 1);
+		__sync_fetch_and_add(&ss->wait_ns, wait_ns);
+	}
+}
+
+/* Return of a blocking lock call: `ok` says whether it took the lock. */
+static __always_inline void on_lock_return(void *ctx, struct mutex *lock, bool ok)
+{
+	__u64 key = (__u64)lock, now = bpf_ktime_get_ns();
+	struct lock_call *call;
+	__u32 *slot;
+
+	slot = bpf_map_lookup_elem(&tracked, &key);
+	if (!slot || !enabled)
+		return;
+	call = bpf_task_storage_get(&lock_calls, bpf_get_current_task_btf(), 0, 0);
+	if (!call || call->lock != key)
+		return;
+	call->lock = 0;
+	if (ok)
+		acquired(ctx, *slot, now - call->start_ns, false);
+}
+
+SEC("fentry/mutex_lock")
+int BPF_PROG(lock_entry, struct mutex *lock)
+{
+	on_lock_entry(lock);
+	return 0;
+}
+
+SEC("fexit/mutex_lock")
+int BPF_PROG(lock_exit, struct mutex *lock)
+{
+	on_lock_return(ctx, lock, true);
+	return 0;
+}
+
+SEC("fentry/mutex_lock_interruptible")
+int BPF_PROG(lock_intr_entry, struct mutex *lock)
+{
+	on_lock_entry(lock);
+	return 0;
+}
+
+SEC("fexit/mutex_lock_interruptible")
+int BPF_PROG(lock_intr_exit, struct mutex *lock, int ret)
+{
+	on_lock_return(ctx, lock, ret == 0);
+	return 0;
+}
+
+SEC("fentry/mutex_lock_killable")
+int BPF_PROG(lock_kill_entry, struct mutex *lock)
+{
+	on_lock_entry(lock);
+	return 0;
+}
+
+SEC("fexit/mutex_lock_killable")
+int BPF_PROG(lock_kill_exit, struct mutex *lock, int ret)
+{
+	on_lock_return(ctx, lock, ret == 0);
+	return 0;
+}
+
+SEC("fexit/mutex_trylock")
+int BPF_PROG(trylock_exit, struct mutex *lock, int ret)
+{
+	__u64 key = (__u64)lock;
+	struct ring_stats *s;
+	__u32 *slot;
+
+	slot = bpf_map_lookup_elem(&tracked, &key);
+	if (!slot || !enabled)
+		return 0;
+	if (ret == 1) {
+		acquired(ctx, *slot, 0, true);
+		return 0;
+	}
+	s = stats_of(*slot);
+	if (s)
+		s->trylocks_failed++;
+	return 0;
+}
+
+SEC("fentry/mutex_unlock")
+int BPF_PROG(unlock_entry, struct mutex *lock)
+{
+	__u64 key = (__u64)lock, hold_ns;
+	__u32 *slot, b, cpu = bpf_get_smp_processor_id();
+	struct stack_stats *ss;
+	struct lock_state *st;
+	struct ring_hists *h;
+	struct ring_stats *s;
+
+	slot = bpf_map_lookup_elem(&tracked, &key);
+	if (!slot)
+		return 0;
+	st = bpf_map_lookup_elem(&lock_states, slot);
+	if (!st)
+		return 0;
+	/* The next acquisition's handoff compares with this CPU, counted or not. */
+	st->release_cpu = cpu + 1;
+	if (!st->held || !enabled) {
+		if (enabled)
+			__sync_fetch_and_add(&failures.unlock_unknown, 1);
+		return 0;
+	}
+	st->held = 0;
+	hold_ns = bpf_ktime_get_ns() - st->acquire_ns;
+	s = stats_of(*slot);
+	h = bpf_map_lookup_elem(&hists, slot);
+	if (!s || !h)
+		return 0;
+	s->holds++;
+	s->hold_ns_total += hold_ns;
+	if (hold_ns > s->hold_ns_max)
+		s->hold_ns_max = hold_ns;
+	b = hist_bucket(hold_ns);
+	if (b < HIST_BUCKETS)
+		__sync_fetch_and_add(&h->hold[b], 1);
+	ss = stack_stats_of(*slot, st->stack_id);
+	if (ss)
+		__sync_fetch_and_add(&ss->hold_ns, hold_ns);
+	return 0;
+}
+
+#endif
