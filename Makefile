@@ -34,7 +34,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean install check unit-check live-check demo bench deps static
+.PHONY: all clean install check unit-check live-check vmcheck demo bench deps static
 
 all: $(OUT)/uringlockstat $(OUT)/uringbench
 
@@ -80,13 +80,19 @@ $(OUT) $(OUT)/bpf $(OUT)/src $(OUT)/tests $(OUT)/static:
 deps:
 	tools/install-deps
 
-check: unit-check live-check
+# Stock Debian kernels booted under qemu by tools/vmtest, where fentry is allowed.
+VM_KERNELS ?= 6.1 6.12 7.2
+
+check: unit-check live-check vmcheck
 
 unit-check: $(UNIT_BINS)
 	$(Q)tests/run-unit $(UNIT_BINS)
 
 live-check: all
 	$(Q)tests/run-live $(OUT)
+
+vmcheck: static
+	$(Q)tests/vm/run $(OUT) $(VM_KERNELS)
 
 demo: all
 	$(Q)tools/demo $(OUT)

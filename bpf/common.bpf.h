@@ -124,6 +124,20 @@ static __always_inline struct ring_stats *stats_of(__u32 slot)
 	return s;
 }
 
+/*
+ * Count one value in a shared histogram. The clamp is done in asm, on the register the access
+ * then uses: clang may otherwise check a copy, and 6.1's verifier loses the bound across it.
+ */
+static __always_inline void hist_add(__u64 *hist, __u64 value)
+{
+	__u64 b = hist_bucket(value);
+
+	asm volatile("if %[b] <= %[last] goto +1; %[b] = %[last]"
+		     : [b] "+r"(b)
+		     : [last] "i"(HIST_BUCKETS - 1));
+	__sync_fetch_and_add(&hist[b], 1);
+}
+
 static __always_inline bool is_io_uring_file(struct file *file)
 {
 	return io_uring_release_addr &&

@@ -90,8 +90,6 @@ static __always_inline int on_contention_end(void *lock, int ret)
 	s = stats_of(w->slot);
 	h = bpf_map_lookup_elem(&hists, &w->slot);
 	if (s && h) {
-		__u32 b = hist_bucket(wait_ns);
-
 		s->contended++;
 		if (w->slept)
 			s->sleep++;
@@ -107,8 +105,7 @@ static __always_inline int on_contention_end(void *lock, int ret)
 		s->wait_ns_total += wait_ns;
 		if (wait_ns > s->wait_ns_max)
 			s->wait_ns_max = wait_ns;
-		if (b < HIST_BUCKETS)
-			__sync_fetch_and_add(&h->wait[b], 1);
+		hist_add(h->wait, wait_ns);
 	}
 	bpf_map_delete_elem(&waiters, &tid);
 	return 0;

@@ -83,7 +83,7 @@ static __always_inline void on_lock_entry(struct mutex *lock)
 /* The current task now holds tracked lock `slot`. */
 static __always_inline void acquired(void *ctx, __u32 slot, __u64 wait_ns, bool trylock)
 {
-	__u32 cpu = bpf_get_smp_processor_id(), b = hist_bucket(wait_ns);
+	__u32 cpu = bpf_get_smp_processor_id();
 	struct ring_stats *s = stats_of(slot);
 	struct ring_hists *h = bpf_map_lookup_elem(&hists, &slot);
 	struct lock_state *st = bpf_map_lookup_elem(&lock_states, &slot);
@@ -106,8 +106,7 @@ static __always_inline void acquired(void *ctx, __u32 slot, __u64 wait_ns, bool 
 	s->acquire_wait_ns_total += wait_ns;
 	if (wait_ns > s->acquire_wait_ns_max)
 		s->acquire_wait_ns_max = wait_ns;
-	if (b < HIST_BUCKETS)
-		__sync_fetch_and_add(&h->acquire_wait[b], 1);
+	hist_add(h->acquire_wait, wait_ns);
 	ss = stack_stats_of(slot, stack_id);
 	if (ss) {
 		__sync_fetch_and_add(&ss->acquisitions, 1);
@@ -199,7 +198,7 @@ SEC("fentry/mutex_unlock")
 int BPF_PROG(unlock_entry, struct mutex *lock)
 {
 	__u64 key = (__u64)lock, hold_ns;
-	__u32 *slot, b, cpu = bpf_get_smp_processor_id();
+	__u32 *slot, cpu = bpf_get_smp_processor_id();
 	struct stack_stats *ss;
 	struct lock_state *st;
 	struct ring_hists *h;
@@ -228,9 +227,7 @@ int BPF_PROG(unlock_entry, struct mutex *lock)
 	s->hold_ns_total += hold_ns;
 	if (hold_ns > s->hold_ns_max)
 		s->hold_ns_max = hold_ns;
-	b = hist_bucket(hold_ns);
-	if (b < HIST_BUCKETS)
-		__sync_fetch_and_add(&h->hold[b], 1);
+	hist_add(h->hold, hold_ns);
 	ss = stack_stats_of(*slot, st->stack_id);
 	if (ss)
 		__sync_fetch_and_add(&ss->hold_ns, hold_ns);

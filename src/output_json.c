@@ -223,6 +223,7 @@ json_t *report_to_json(const struct report *rep, bool addresses)
 	json_object_set_new(lost, "end_without_begin", json_u64(f->end_without_begin));
 	json_object_set_new(lost, "fd_resolve", json_u64(f->fd_resolve));
 	json_object_set_new(lost, "snapshot_failures", json_u64(rep->snapshot_failures));
+	json_object_set_new(lost, "program_misses", json_u64(rep->program_misses));
 	json_object_set_new(root, "lost", lost);
 	for (i = 0; i < rep->nr_rings; i++) {
 		if (rep->rings[i].info.ctx)

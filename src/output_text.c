@@ -40,11 +40,13 @@ static void print_lost(FILE *out, const struct report *rep)
 	const struct bpf_failures *f = &rep->failures;
 
 	fprintf(out, "lost: ring_slots_full=%llu tracked_insert=%llu waiters_full=%llu "
-		"stats_lookup=%llu end_without_begin=%llu fd_resolve=%llu snapshot_failures=%llu\n",
+		"stats_lookup=%llu end_without_begin=%llu fd_resolve=%llu snapshot_failures=%llu "
+		"program_misses=%llu\n",
 		(unsigned long long)f->ring_slots_full, (unsigned long long)f->tracked_insert,
 		(unsigned long long)f->waiters_full, (unsigned long long)f->stats_lookup,
 		(unsigned long long)f->end_without_begin, (unsigned long long)f->fd_resolve,
-		(unsigned long long)rep->snapshot_failures);
+		(unsigned long long)rep->snapshot_failures,
+		(unsigned long long)rep->program_misses);
 }
 
 void report_print_text(FILE *out, const struct report *rep, bool addresses)

@@ -54,6 +54,7 @@ struct report {
 	struct backend_status backends[BACKEND_COUNT];
 	struct bpf_failures failures;
 	__u64 snapshot_failures; /* iterator reads that failed */
+	__u64 program_misses;    /* runs the kernel skipped: a program of ours already running there */
 	/* Target: one PID, a command, or every process. */
 	bool target_all;
 	int target_pid;

@@ -473,6 +473,26 @@ static void read_paths(struct session *s, struct report *rep)
 	}
 }
 
+/*
+ * Events the kernel did not give our programs: a program already running on that CPU (e.g.
+ * preempted inside it) makes the kernel skip it and count a recursion miss.
+ */
+static __u64 program_misses(struct session *s)
+{
+	struct bpf_program *prog;
+	__u64 misses = 0;
+
+	bpf_object__for_each_program(prog, s->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			misses += info.recursion_misses;
+	}
+	return misses;
+}
+
 int session_snapshot(struct session *s, struct report *rep)
 {
 	ssize_t nr_snaps = read_snapshots(s), i;
@@ -524,6 +544,7 @@ int session_snapshot(struct session *s, struct report *rep)
 	if (s->exact)
 		read_paths(s, rep);
 	rep->failures = s->skel->bss->failures;
+	rep->program_misses = program_misses(s);
 	return 0;
 }
 
