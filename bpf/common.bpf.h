@@ -47,6 +47,25 @@ struct {
 	__type(value, struct ring_hists);
 } hists SEC(".maps");
 
+/* The ring a process's fd (or registered-ring index) names, for io_uring_enter. */
+struct ring_fd_key {
+	__u32 tgid;
+	__s32 fd;
+	__u32 registered;
+};
+
+struct ring_fd {
+	__u32 slot;
+	__u32 sqpoll;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DEFAULT_MAX_RINGS * 4);
+	__type(key, struct ring_fd_key);
+	__type(value, struct ring_fd);
+} ring_fds SEC(".maps");
+
 /* Processes being profiled: tgid -> 1. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -70,6 +89,14 @@ static __always_inline __u32 *slot_of(const struct io_ring_ctx *ctx)
 	__u64 lock = lock_of(ctx);
 
 	return bpf_map_lookup_elem(&tracked, &lock);
+}
+
+static __always_inline void remember_fd(__u32 tgid, __s32 fd, __u32 slot, __u32 setup_flags)
+{
+	struct ring_fd_key key = { .tgid = tgid, .fd = fd };
+	struct ring_fd ring = { .slot = slot, .sqpoll = !!(setup_flags & IORING_SETUP_SQPOLL) };
+
+	bpf_map_update_elem(&ring_fds, &key, &ring, BPF_ANY);
 }
 
 /* Add a ring to the tracked set and return its slot, or RING_SLOT_NONE. */
@@ -104,6 +131,8 @@ static __noinline __u32 track_ring(struct io_ring_ctx *ctx, struct task_struct *
 	info->submitter_tid = submitter ? BPF_CORE_READ(submitter, pid) : 0;
 	info->source = source;
 	bpf_probe_read_kernel_str(info->comm, sizeof(info->comm), &task->comm);
+	if (fd >= 0)
+		remember_fd(info->tgid, fd, slot, info->setup_flags);
 	/* Publish the info before the slot becomes visible to the other programs. */
 	if (bpf_map_update_elem(&tracked, &lock, &slot, BPF_NOEXIST)) {
 		found = bpf_map_lookup_elem(&tracked, &lock);

@@ -15,11 +15,11 @@ struct waiter {
 	__s32 waiter_cpu;
 };
 
-/* Open contention episodes: tid -> waiter. */
+/* The open contention episode of each task (lock 0: none); task storage is cheaper than a hash. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, DEFAULT_MAX_WAITERS);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct waiter);
 } waiters SEC(".maps");
 
@@ -44,48 +44,50 @@ static __always_inline __s32 owner_cpu(struct mutex *lock)
 static __always_inline int on_contention_begin(void *lock, unsigned int flags)
 {
 	__u64 key = (__u64)lock;
-	struct waiter *w, fresh = {};
-	__u32 *slot, tid;
+	struct waiter *w;
+	__u32 *slot;
 
 	slot = bpf_map_lookup_elem(&tracked, &key);
 	if (!slot || !enabled)
 		return 0;
-	tid = (__u32)bpf_get_current_pid_tgid();
-	w = bpf_map_lookup_elem(&waiters, &tid);
-	if (w && w->lock == key) {
+	w = bpf_task_storage_get(&waiters, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!w) {
+		__sync_fetch_and_add(&failures.waiters_full, 1);
+		return 0;
+	}
+	if (w->lock == key) {
 		/* A later begin of the same episode: the first waiter spinning again, or sleeping. */
 		if (!(flags & LCB_F_SPIN))
 			w->slept = 1;
 		return 0;
 	}
-	fresh.start_ns = bpf_ktime_get_ns();
-	fresh.lock = key;
-	fresh.slot = *slot;
-	fresh.slept = !(flags & LCB_F_SPIN);
-	fresh.owner_cpu = owner_cpu(lock);
-	fresh.waiter_cpu = bpf_get_smp_processor_id();
-	if (bpf_map_update_elem(&waiters, &tid, &fresh, BPF_ANY))
-		__sync_fetch_and_add(&failures.waiters_full, 1);
+	w->start_ns = bpf_ktime_get_ns();
+	w->lock = key;
+	w->slot = *slot;
+	w->slept = !(flags & LCB_F_SPIN);
+	w->owner_cpu = owner_cpu(lock);
+	w->waiter_cpu = bpf_get_smp_processor_id();
 	return 0;
 }
 
+/* Every contention_end in the system comes here: tasks without an open episode leave at once. */
 static __always_inline int on_contention_end(void *lock, int ret)
 {
 	__u64 key = (__u64)lock, wait_ns;
 	struct ring_hists *h;
 	struct ring_stats *s;
 	struct waiter *w;
-	__u32 tid;
 
-	tid = (__u32)bpf_get_current_pid_tgid();
-	w = bpf_map_lookup_elem(&waiters, &tid);
-	if (!w)
+	w = bpf_task_storage_get(&waiters, bpf_get_current_task_btf(), 0, 0);
+	if (!w || !w->lock)
 		return 0;
 	if (w->lock != key) {
 		if (bpf_map_lookup_elem(&tracked, &key))
 			__sync_fetch_and_add(&failures.end_without_begin, 1);
 		return 0;
 	}
+	w->lock = 0;
 	wait_ns = bpf_ktime_get_ns() - w->start_ns;
 	s = stats_of(w->slot);
 	h = bpf_map_lookup_elem(&hists, &w->slot);
@@ -107,7 +109,6 @@ static __always_inline int on_contention_end(void *lock, int ret)
 			s->wait_ns_max = wait_ns;
 		hist_add(h->wait, wait_ns);
 	}
-	bpf_map_delete_elem(&waiters, &tid);
 	return 0;
 }
 

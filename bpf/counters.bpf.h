@@ -30,25 +30,16 @@ static __always_inline struct file *enter_file(__u32 fd, __u32 enter_flags)
 	return file;
 }
 
-static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
+/* Resolve an io_uring_enter's ring the slow way (fd table), tracking it if it is new. */
+static __noinline int resolve_enter_ring(__u32 fd, __u32 enter_flags, struct ring_fd *out)
 {
-	__u32 fd, to_submit, enter_flags, tgid, slot, *found;
+	struct file *file = enter_file(fd, enter_flags);
 	struct io_ring_ctx *ctx;
-	struct ring_stats *s;
-	struct file *file;
+	__u32 *found, slot;
 
-	if (BPF_CORE_READ(regs, orig_ax) != NR_IO_URING_ENTER || !enabled)
-		return 0;
-	tgid = bpf_get_current_pid_tgid() >> 32;
-	if (!is_target(tgid))
-		return 0;
-	fd = BPF_CORE_READ(regs, di);
-	to_submit = BPF_CORE_READ(regs, si);
-	enter_flags = BPF_CORE_READ(regs, r10);
-	file = enter_file(fd, enter_flags);
 	if (!file) {
 		__sync_fetch_and_add(&failures.fd_resolve, 1);
-		return 0;
+		return -1;
 	}
 	ctx = BPF_CORE_READ(file, private_data);
 	found = slot_of(ctx);
@@ -57,14 +48,46 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
 	} else {
 		/* A ring the target got after start without a create event (fork, SCM_RIGHTS). */
 		if (!is_io_uring_file(file))
-			return 0;
+			return -1;
 		slot = track_ring(ctx, (struct task_struct *)bpf_get_current_task(),
 				  (enter_flags & IORING_ENTER_REGISTERED_RING) ? -1 : fd,
 				  RING_SOURCE_LAZY);
 		if (slot == RING_SLOT_NONE)
-			return 0;
+			return -1;
 	}
-	s = stats_of(slot);
+	out->slot = slot;
+	out->sqpoll = !!(BPF_CORE_READ(ctx, flags) & IORING_SETUP_SQPOLL);
+	return 0;
+}
+
+/*
+ * One io_uring_enter call returned. The hot path is one hash lookup: (tgid, fd) -> ring,
+ * filled by discovery and, on a miss, by resolving the fd.
+ */
+static __always_inline int on_enter_exit(__u32 fd, __u32 to_submit, __u32 enter_flags, long ret)
+{
+	struct ring_fd_key key = {
+		.tgid = bpf_get_current_pid_tgid() >> 32,
+		.fd = fd,
+		.registered = !!(enter_flags & IORING_ENTER_REGISTERED_RING),
+	};
+	struct ring_fd *ring, fresh;
+	struct ring_stats *s;
+
+	if (!enabled)
+		return 0;
+	ring = bpf_map_lookup_elem(&ring_fds, &key);
+	if (!ring) {
+		if (!is_target(key.tgid) || resolve_enter_ring(fd, enter_flags, &fresh))
+			return 0;
+		bpf_map_update_elem(&ring_fds, &key, &fresh, BPF_ANY);
+		ring = &fresh;
+	} else if (ret == -EBADF || ret == -EOPNOTSUPP) {
+		/* The fd no longer names that ring. */
+		bpf_map_delete_elem(&ring_fds, &key);
+		return 0;
+	}
+	s = stats_of(ring->slot);
 	if (!s)
 		return 0;
 	s->enters++;
@@ -73,23 +96,29 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret)
 	s->enters_submit++;
 	if (enter_flags & IORING_ENTER_GETEVENTS)
 		s->enters_submit_getevents++;
-	if (!(BPF_CORE_READ(ctx, flags) & IORING_SETUP_SQPOLL) && ret >= 0) {
+	if (!ring->sqpoll && ret >= 0) {
 		s->submit_locked++;
 		s->sqes_enter += ret;
 	}
 	return 0;
 }
 
+/* Every system call of every process exits here: test the number first, read nothing else. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 {
-	return on_sys_exit(regs, ret);
+	if (regs->orig_ax != NR_IO_URING_ENTER)
+		return 0;
+	return on_enter_exit(regs->di, regs->si, regs->r10, ret);
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 {
-	return on_sys_exit(regs, ret);
+	if (BPF_CORE_READ(regs, orig_ax) != NR_IO_URING_ENTER)
+		return 0;
+	return on_enter_exit(BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si),
+			     BPF_CORE_READ(regs, r10), ret);
 }
 
 static __always_inline int on_register(struct io_ring_ctx *ctx)

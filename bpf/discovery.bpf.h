@@ -26,6 +26,9 @@ int find_rings(struct bpf_iter__task_file *it)
 	snap.tgid = tgid;
 	snap.fd = it->fd;
 	snap.slot = track_ring(ctx, task, it->fd, RING_SOURCE_ITERATOR);
+	/* Refresh the fd -> ring map: fds get closed and reused. */
+	if (snap.slot != RING_SLOT_NONE)
+		remember_fd(tgid, it->fd, snap.slot, BPF_CORE_READ(ctx, flags));
 	snap.sq_head = BPF_CORE_READ(ctx, cached_sq_head);
 	snap.setup_flags = BPF_CORE_READ(ctx, flags);
 	{

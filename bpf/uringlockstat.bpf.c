@@ -21,6 +21,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define LCB_F_MUTEX (1u << 5)
 #define MUTEX_FLAGS 0x07ul
 #define EFAULT 14
+#define EBADF 9
+#define EOPNOTSUPP 95
 
 #include "common.bpf.h"
 #include "discovery.bpf.h"

@@ -7,7 +7,6 @@
 
 /* Upper bound of rings tracked in one run; --max-rings lowers or raises it at open time. */
 #define DEFAULT_MAX_RINGS 128
-#define DEFAULT_MAX_WAITERS 4096
 #define DEFAULT_MAX_TARGETS 1024
 #define DEFAULT_MAX_STACKS 4096
 #define MAX_STACK_DEPTH 32
@@ -102,7 +101,7 @@ struct ring_snapshot {
 struct bpf_failures {
 	__u64 ring_slots_full;   /* a new ring could not be tracked: --max-rings reached */
 	__u64 tracked_insert;    /* hash insert into the tracked-lock map failed */
-	__u64 waiters_full;      /* a contention episode could not be timed: waiter map full */
+	__u64 waiters_full;      /* a contention episode could not be timed: no waiter storage */
 	__u64 stats_lookup;      /* per-ring stats lookup failed */
 	__u64 end_without_begin; /* contention_end on a tracked lock with no begin seen */
 	__u64 fd_resolve;        /* io_uring_enter whose fd could not be resolved to a ring */

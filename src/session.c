@@ -251,8 +251,6 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	bpf_map__set_max_entries(s->skel->maps.tracked, o->max_rings);
 	bpf_map__set_max_entries(s->skel->maps.rings, o->max_rings);
 	bpf_map__set_max_entries(s->skel->maps.stats, o->max_rings);
-	if (!rep->backends[BACKEND_CONTENTION].active)
-		bpf_map__set_max_entries(s->skel->maps.waiters, 1);
 
 	s->exact = rep->backends[BACKEND_EXACT].active;
 	if (!s->exact) {
