@@ -11,6 +11,8 @@ const volatile bool target_all = false;     /* profile every process */
 const volatile bool follow_forks = false;   /* children of targets become targets */
 const volatile __u64 io_uring_release_addr = 0; /* identifies io_uring files */
 const volatile __u32 max_rings = DEFAULT_MAX_RINGS;
+/* Read the lock owner's CPU in 1 of (mask + 1) contention episodes. */
+const volatile __u32 owner_sample_mask = OWNER_SAMPLE_EVERY - 1;
 
 /* Switched by the loader without detaching. */
 bool enabled = true;
@@ -40,12 +42,25 @@ struct {
 	__type(value, struct ring_stats);
 } stats SEC(".maps");
 
+/*
+ * Latency histograms per ring and CPU: a shared array made every waiter bounce the bucket's
+ * cache line. A hash without preallocation holds only the rings that had an event.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, DEFAULT_MAX_RINGS);
 	__type(key, __u32);
 	__type(value, struct ring_hists);
 } hists SEC(".maps");
+
+/* Zeroed source for creating a ring's histograms (too large for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ring_hists);
+} hists_zero SEC(".maps");
 
 /* The ring a process's fd (or registered-ring index) names, for io_uring_enter. */
 struct ring_fd_key {
@@ -154,7 +169,7 @@ static __always_inline struct ring_stats *stats_of(__u32 slot)
 }
 
 /*
- * Count one value in a shared histogram. The clamp is done in asm, on the register the access
+ * Count one value in a per-CPU histogram. The clamp is done in asm, on the register the access
  * then uses: clang may otherwise check a copy, and 6.1's verifier loses the bound across it.
  */
 static __always_inline void hist_add(__u64 *hist, __u64 value)
@@ -164,7 +179,24 @@ static __always_inline void hist_add(__u64 *hist, __u64 value)
 	asm volatile("if %[b] <= %[last] goto +1; %[b] = %[last]"
 		     : [b] "+r"(b)
 		     : [last] "i"(HIST_BUCKETS - 1));
-	__sync_fetch_and_add(&hist[b], 1);
+	hist[b]++;
+}
+
+static __always_inline struct ring_hists *hists_of(__u32 slot)
+{
+	struct ring_hists *h = bpf_map_lookup_elem(&hists, &slot), *zero;
+	__u32 first = 0;
+
+	if (h)
+		return h;
+	zero = bpf_map_lookup_elem(&hists_zero, &first);
+	if (!zero)
+		return 0;
+	bpf_map_update_elem(&hists, &slot, zero, BPF_NOEXIST);
+	h = bpf_map_lookup_elem(&hists, &slot);
+	if (!h)
+		__sync_fetch_and_add(&failures.stats_lookup, 1);
+	return h;
 }
 
 static __always_inline bool is_io_uring_file(struct file *file)

@@ -85,7 +85,7 @@ static __always_inline void acquired(void *ctx, __u32 slot, __u64 wait_ns, bool 
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct ring_stats *s = stats_of(slot);
-	struct ring_hists *h = bpf_map_lookup_elem(&hists, &slot);
+	struct ring_hists *h = hists_of(slot);
 	struct lock_state *st = bpf_map_lookup_elem(&lock_states, &slot);
 	struct stack_stats *ss;
 	__s32 stack_id;
@@ -220,7 +220,7 @@ int BPF_PROG(unlock_entry, struct mutex *lock)
 	st->held = 0;
 	hold_ns = bpf_ktime_get_ns() - st->acquire_ns;
 	s = stats_of(*slot);
-	h = bpf_map_lookup_elem(&hists, slot);
+	h = hists_of(*slot);
 	if (!s || !h)
 		return 0;
 	s->holds++;

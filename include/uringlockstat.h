@@ -10,6 +10,8 @@
 #define DEFAULT_MAX_TARGETS 1024
 #define DEFAULT_MAX_STACKS 4096
 #define MAX_STACK_DEPTH 32
+/* The contention backend reads the lock owner's CPU in one of this many episodes. */
+#define OWNER_SAMPLE_EVERY 8
 
 /* How a ring entered the tracked set. */
 enum ring_source {
@@ -50,7 +52,7 @@ struct ring_stats {
 	__u64 sleep;           /* episodes that went to sleep at least once */
 	__u64 interrupted;     /* episodes ended by a signal (ret < 0) */
 	__u64 owner_other_cpu; /* owner ran on another CPU than the waiter at the first begin */
-	__u64 owner_known;     /* episodes where an owner was seen at the first begin */
+	__u64 owner_known;     /* sampled episodes where an owner was seen at the first begin */
 	__u64 wait_ns_total;
 	__u64 wait_ns_max;
 	/* exact backend */
@@ -65,7 +67,7 @@ struct ring_stats {
 	__u64 holds;              /* releases of an acquisition seen by this run */
 };
 
-/* Per ring, shared by all CPUs (atomic adds): latency histograms. */
+/* Per ring and CPU: latency histograms. */
 struct ring_hists {
 	__u64 wait[HIST_BUCKETS];         /* contention backend: contended waits */
 	__u64 acquire_wait[HIST_BUCKETS]; /* exact backend: every acquisition's wait */

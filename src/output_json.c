@@ -153,6 +153,7 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 	json_object_set_new(o, "wait_ns", contention ? summary_json(&wait) : json_null());
 	json_object_set_new(o, "wait_method", contention ? json_string("contended-only")
 							  : json_null());
+	json_object_set_new(o, "owner_samples", contention ? json_u64(s->owner_known) : json_null());
 	json_object_set_new(o, "owner_other_cpu_share",
 			    contention && ring_owner_other_cpu_share(r, &share) ? json_real(share)
 										: json_null());

@@ -154,8 +154,9 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 		if (have_sqes && sqes)
 			fprintf(out, "  wait per SQE %.1fns\n", (double)wait.total / (double)sqes);
 		if (ring_owner_other_cpu_share(r, &share))
-			fprintf(out, "  lock owner on another CPU in %.1f%% of contended episodes\n",
-				share * 100.0);
+			fprintf(out, "  lock owner on another CPU in %.1f%% of contended episodes "
+				"(%llu sampled, 1 in %d)\n", share * 100.0,
+				(unsigned long long)s->owner_known, OWNER_SAMPLE_EVERY);
 	}
 	if (!shown)
 		fprintf(out, "\nno io_uring rings found in the target\n");

@@ -23,6 +23,7 @@ struct session {
 	int ncpus;
 	__u32 max_rings;
 	struct ring_stats *percpu;
+	struct ring_hists *percpu_hists;
 	struct ring_snapshot *snaps;
 	size_t snaps_cap;
 	bool exact;
@@ -236,8 +237,9 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	s->max_rings = o->max_rings;
 	s->ncpus = libbpf_num_possible_cpus();
 	s->percpu = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(struct ring_stats));
+	s->percpu_hists = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(struct ring_hists));
 	s->skel = uringlockstat_bpf__open();
-	if (!s->percpu || !s->skel) {
+	if (!s->percpu || !s->percpu_hists || !s->skel) {
 		snprintf(err, err_size, "cannot open the BPF object: %s", strerror(errno));
 		ret = -ENOMEM;
 		goto fail;
@@ -425,8 +427,19 @@ static void read_ring(struct session *s, __u32 slot, struct ring_report *r)
 			sum->hold_ns_max = c->hold_ns_max;
 		sum->holds += c->holds;
 	}
-	bpf_map__lookup_elem(s->skel->maps.hists, &slot, sizeof(slot), &r->hists,
-			     sizeof(r->hists), 0);
+	if (!bpf_map__lookup_elem(s->skel->maps.hists, &slot, sizeof(slot), s->percpu_hists,
+				  sizeof(struct ring_hists) * s->ncpus, 0)) {
+		__u64 *dst = (__u64 *)&r->hists;
+		size_t n = sizeof(r->hists) / sizeof(__u64), i;
+
+		memset(&r->hists, 0, sizeof(r->hists));
+		for (cpu = 0; cpu < s->ncpus; cpu++) {
+			const __u64 *src = (const __u64 *)&s->percpu_hists[cpu];
+
+			for (i = 0; i < n; i++)
+				dst[i] += src[i];
+		}
+	}
 }
 
 /* Path of an acquisition stack, classified once per stack id. */
@@ -565,6 +578,7 @@ void session_close(struct session *s)
 	ksyms_free(s->ksyms);
 	free(s->stack_paths);
 	free(s->percpu);
+	free(s->percpu_hists);
 	free(s->snaps);
 	free(s);
 }
