@@ -97,7 +97,7 @@ vmcheck: static
 demo: all
 	$(Q)tools/demo $(OUT)
 
-bench: all
+bench: all static
 	$(Q)tools/bench $(OUT)
 
 install: all

@@ -11,6 +11,8 @@ const volatile bool target_all = false;     /* profile every process */
 const volatile bool follow_forks = false;   /* children of targets become targets */
 const volatile __u64 io_uring_release_addr = 0; /* identifies io_uring files */
 const volatile __u32 max_rings = DEFAULT_MAX_RINGS;
+/* Take each acquisition's kernel stack to attribute it to a path (the exact backend's cost). */
+const volatile bool want_paths = true;
 /* Read the lock owner's CPU in 1 of (mask + 1) contention episodes. */
 const volatile __u32 owner_sample_mask = OWNER_SAMPLE_EVERY - 1;
 

@@ -92,9 +92,13 @@ static __always_inline void acquired(void *ctx, __u32 slot, __u64 wait_ns, bool 
 
 	if (!s || !h || !st)
 		return;
-	stack_id = bpf_get_stackid(ctx, &stacks, 0);
-	if (stack_id < 0 && stack_id != -EFAULT)
-		__sync_fetch_and_add(&failures.stacks_full, 1);
+	if (want_paths) {
+		stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		if (stack_id < 0 && stack_id != -EFAULT)
+			__sync_fetch_and_add(&failures.stacks_full, 1);
+	} else {
+		stack_id = -1;
+	}
 	if (st->release_cpu && st->release_cpu != cpu + 1)
 		s->handoffs++;
 	st->acquire_ns = bpf_ktime_get_ns();
@@ -107,6 +111,8 @@ static __always_inline void acquired(void *ctx, __u32 slot, __u64 wait_ns, bool 
 	if (wait_ns > s->acquire_wait_ns_max)
 		s->acquire_wait_ns_max = wait_ns;
 	hist_add(h->acquire_wait, wait_ns);
+	if (!want_paths)
+		return;
 	ss = stack_stats_of(slot, stack_id);
 	if (ss) {
 		__sync_fetch_and_add(&ss->acquisitions, 1);
@@ -228,6 +234,8 @@ int BPF_PROG(unlock_entry, struct mutex *lock)
 	if (hold_ns > s->hold_ns_max)
 		s->hold_ns_max = hold_ns;
 	hist_add(h->hold, hold_ns);
+	if (!want_paths)
+		return 0;
 	ss = stack_stats_of(*slot, st->stack_id);
 	if (ss)
 		__sync_fetch_and_add(&ss->hold_ns, hold_ns);

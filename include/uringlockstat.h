@@ -10,6 +10,12 @@
 #define DEFAULT_MAX_TARGETS 1024
 #define DEFAULT_MAX_STACKS 4096
 #define MAX_STACK_DEPTH 32
+/*
+ * Frames kept per acquisition for path attribution: past the BPF program, the trampoline and
+ * mutex_lock, io_uring's caller is the next frame or two. Unwinding stops there, which is
+ * most of the cost of taking a stack.
+ */
+#define PATH_STACK_DEPTH 8
 /* The contention backend reads the lock owner's CPU in one of this many episodes. */
 #define OWNER_SAMPLE_EVERY 8
 

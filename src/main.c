@@ -30,6 +30,8 @@ static struct env {
 	double interval_s;
 	char mode[128];
 	bool light;
+	bool prog_stats;
+	bool no_paths;
 	const char *json_path;
 	const char *output_path;
 	__u32 max_rings;
@@ -78,6 +80,8 @@ enum {
 	OPT_JSON,
 	OPT_LIGHT,
 	OPT_MAX_RINGS,
+	OPT_PROG_STATS,
+	OPT_NO_PATHS,
 };
 
 static const struct argp_option options[] = {
@@ -95,6 +99,10 @@ static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0, "Write the text report to FILE (default: stdout; stderr "
 	  "with -- CMD)", 0 },
 	{ "max-rings", OPT_MAX_RINGS, "N", 0, "Track at most N rings (default 128)", 0 },
+	{ "no-paths", OPT_NO_PATHS, NULL, 0, "Exact backend without kernel stacks: no per-path "
+	  "figures, much lower cost per acquisition", 0 },
+	{ "prog-stats", OPT_PROG_STATS, NULL, 0, "Time every run of our BPF programs and report "
+	  "ns per run (adds the kernel's own timing cost)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and kernel addresses", 0 },
 	{},
 };
@@ -161,6 +169,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'o':
 		env.output_path = arg;
+		break;
+	case OPT_NO_PATHS:
+		env.no_paths = true;
+		break;
+	case OPT_PROG_STATS:
+		env.prog_stats = true;
 		break;
 	case OPT_MAX_RINGS:
 		env.max_rings = parse_long(arg, "--max-rings", 1, 1 << 20);
@@ -258,7 +272,13 @@ static int cmd_probe(void)
 
 static int run(void)
 {
-	struct session_opts opts = { .max_rings = env.max_rings, .light = env.light };
+	struct session_opts opts = {
+		.max_rings = env.max_rings,
+		.light = env.light,
+		.prog_stats = env.prog_stats,
+		.verbose = env.verbose,
+		.no_paths = env.no_paths,
+	};
 	struct report *rep = NULL, *prev = NULL;
 	struct child child = { .pid = -1, .go_fd = -1, .error_fd = -1 };
 	__u64 start_ns, last_tick_ns, deadline_ns = 0, tick_ns;

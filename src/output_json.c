@@ -169,7 +169,7 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 		json_object_set_new(o, "handoffs", json_u64(s->handoffs));
 		json_object_set_new(o, "trylocks", json_u64(s->trylocks));
 		json_object_set_new(o, "trylocks_failed", json_u64(s->trylocks_failed));
-		for (p = 0; p < PATH_COUNT; p++) {
+		for (p = 0; p < PATH_COUNT && rep->paths_measured; p++) {
 			const struct path_totals *t = &r->paths[p];
 
 			if (!t->acquisitions)
@@ -226,6 +226,21 @@ json_t *report_to_json(const struct report *rep, bool addresses)
 	json_object_set_new(lost, "snapshot_failures", json_u64(rep->snapshot_failures));
 	json_object_set_new(lost, "program_misses", json_u64(rep->program_misses));
 	json_object_set_new(root, "lost", lost);
+	if (rep->prog_stats) {
+		json_t *programs = json_object();
+
+		for (i = 0; i < rep->nr_programs; i++) {
+			const struct program_cost *c = &rep->programs[i];
+
+			json_object_set_new(programs, c->name,
+					    json_pack("{s:o,s:o,s:o,s:o}", "runs", json_u64(c->runs),
+						      "run_ns", json_u64(c->run_ns), "ns_per_run",
+						      c->runs ? json_real((double)c->run_ns / c->runs)
+							      : json_null(),
+						      "misses", json_u64(c->misses)));
+		}
+		json_object_set_new(root, "programs", programs);
+	}
 	for (i = 0; i < rep->nr_rings; i++) {
 		if (rep->rings[i].info.ctx)
 			json_array_append_new(rings, ring_json(rep, &rep->rings[i], addresses));

@@ -121,8 +121,8 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 			if (have_sqes && sqes)
 				fprintf(out, "  held per SQE %.1fns\n",
 					(double)hold.total / (double)sqes);
-			fprintf(out, "  paths:");
-			for (p = 0; p < PATH_COUNT; p++) {
+			fprintf(out, "  paths:%s", rep->paths_measured ? "" : " not measured (--no-paths)");
+			for (p = 0; p < PATH_COUNT && rep->paths_measured; p++) {
 				const struct path_totals *t = &r->paths[p];
 
 				if (t->acquisitions)
@@ -162,6 +162,18 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 		fprintf(out, "\nno io_uring rings found in the target\n");
 	fprintf(out, "\n");
 	print_lost(out, rep);
+	if (rep->prog_stats) {
+		fprintf(out, "\n%-24s %14s %16s %10s %10s\n", "PROGRAM", "RUNS", "RUN_NS",
+			"NS/RUN", "MISSES");
+		for (i = 0; i < rep->nr_programs; i++) {
+			const struct program_cost *c = &rep->programs[i];
+
+			fprintf(out, "%-24s %14llu %16llu %10.1f %10llu\n", c->name,
+				(unsigned long long)c->runs, (unsigned long long)c->run_ns,
+				c->runs ? (double)c->run_ns / c->runs : 0.0,
+				(unsigned long long)c->misses);
+		}
+	}
 }
 
 /* A per-second rate, or "-" when the figure is not measured in this run. */

@@ -45,16 +45,30 @@ struct ring_report {
 	__u32 submitter_tid; /* latest known */
 };
 
+/* Cost of one of our BPF programs over the run (with --prog-stats). */
+struct program_cost {
+	char name[32];
+	__u64 runs;
+	__u64 run_ns;
+	__u64 misses;
+};
+
+#define MAX_PROGRAMS 40
+
 struct report {
 	char kernel[65];
 	__u64 duration_ns;
 	bool partial;
 	char partial_reason[160];
 	bool light;          /* no per-syscall counting: SQEs from SQ head deltas only */
+	bool paths_measured; /* the exact backend took stacks to attribute acquisitions to paths */
 	struct backend_status backends[BACKEND_COUNT];
 	struct bpf_failures failures;
 	__u64 snapshot_failures; /* iterator reads that failed */
 	__u64 program_misses;    /* runs the kernel skipped: a program of ours already running there */
+	bool prog_stats;         /* programs[] holds per-program run counts and times */
+	size_t nr_programs;
+	struct program_cost programs[MAX_PROGRAMS];
 	/* Target: one PID, a command, or every process. */
 	bool target_all;
 	int target_pid;

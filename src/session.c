@@ -4,6 +4,7 @@
  * read -> detach. Backends that cannot run are switched off before load with a reason.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,6 +28,8 @@ struct session {
 	struct ring_snapshot *snaps;
 	size_t snaps_cap;
 	bool exact;
+	bool verbose;
+	int stats_fd;      /* holds kernel.bpf_stats_enabled on while open (--prog-stats) */
 	struct ksyms *ksyms;
 	__s8 *stack_paths; /* stack id -> enum lock_path, -1 not yet classified */
 };
@@ -235,6 +238,8 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	if (!s)
 		return -ENOMEM;
 	s->max_rings = o->max_rings;
+	s->stats_fd = -1;
+	s->verbose = o->verbose;
 	s->ncpus = libbpf_num_possible_cpus();
 	s->percpu = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(struct ring_stats));
 	s->percpu_hists = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(struct ring_hists));
@@ -250,15 +255,18 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	s->skel->rodata->target_all = o->target_all;
 	s->skel->rodata->follow_forks = o->follow_forks;
 	s->skel->rodata->max_rings = o->max_rings;
+	s->skel->rodata->want_paths = !o->no_paths;
 	bpf_map__set_max_entries(s->skel->maps.tracked, o->max_rings);
 	bpf_map__set_max_entries(s->skel->maps.rings, o->max_rings);
 	bpf_map__set_max_entries(s->skel->maps.stats, o->max_rings);
 
 	s->exact = rep->backends[BACKEND_EXACT].active;
-	if (!s->exact) {
+	rep->paths_measured = s->exact && !o->no_paths;
+	if (!rep->paths_measured) {
 		bpf_map__set_max_entries(s->skel->maps.stacks, 1);
 		bpf_map__set_max_entries(s->skel->maps.stack_stats, 1);
 	}
+	bpf_map__set_value_size(s->skel->maps.stacks, PATH_STACK_DEPTH * sizeof(__u64));
 	bpf_map__set_max_entries(s->skel->maps.lock_states, o->max_rings);
 	bpf_map__set_max_entries(s->skel->maps.hists, o->max_rings);
 
@@ -316,7 +324,16 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 			goto fail;
 		}
 	}
-	if (s->exact) {
+	if (o->prog_stats) {
+		s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (s->stats_fd < 0) {
+			ret = s->stats_fd;
+			snprintf(err, err_size, "cannot enable BPF run-time statistics: %s",
+				 strerror(-ret));
+			goto fail;
+		}
+	}
+	if (rep->paths_measured) {
 		s->ksyms = ksyms_load();
 		s->stack_paths = malloc(DEFAULT_MAX_STACKS);
 		if (!s->ksyms || !s->stack_paths) {
@@ -452,9 +469,21 @@ static enum lock_path stack_path(struct session *s, __s32 stack_id)
 	if (s->stack_paths[stack_id] >= 0)
 		return s->stack_paths[stack_id];
 	if (bpf_map__lookup_elem(s->skel->maps.stacks, &stack_id, sizeof(stack_id), frames,
-				 sizeof(frames), 0))
+				 bpf_map__value_size(s->skel->maps.stacks), 0))
 		return PATH_OTHER;
 	s->stack_paths[stack_id] = path_of_stack(s->ksyms, frames, MAX_STACK_DEPTH);
+	if (s->verbose) {
+		int i;
+
+		fprintf(stderr, "uringlockstat: stack %d (%s):", stack_id,
+			path_name(s->stack_paths[stack_id]));
+		for (i = 0; i < MAX_STACK_DEPTH && frames[i]; i++) {
+			const struct ksym *sym = ksyms_find(s->ksyms, frames[i]);
+
+			fprintf(stderr, " %s", sym ? sym->name : "?");
+		}
+		fprintf(stderr, "\n");
+	}
 	return s->stack_paths[stack_id];
 }
 
@@ -485,23 +514,34 @@ static void read_paths(struct session *s, struct report *rep)
 }
 
 /*
- * Events the kernel did not give our programs: a program already running on that CPU (e.g.
- * preempted inside it) makes the kernel skip it and count a recursion miss.
+ * Events the kernel did not give our programs (a program already running on that CPU, e.g.
+ * preempted inside it, makes the kernel skip it and count a recursion miss), and with
+ * --prog-stats each program's run count and run time.
  */
-static __u64 program_misses(struct session *s)
+static void read_programs(struct session *s, struct report *rep)
 {
 	struct bpf_program *prog;
-	__u64 misses = 0;
 
+	rep->program_misses = 0;
+	rep->nr_programs = 0;
 	bpf_object__for_each_program(prog, s->skel->obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
+		struct program_cost *c;
 
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			misses += info.recursion_misses;
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		rep->program_misses += info.recursion_misses;
+		if (s->stats_fd < 0 || rep->nr_programs >= MAX_PROGRAMS)
+			continue;
+		c = &rep->programs[rep->nr_programs++];
+		snprintf(c->name, sizeof(c->name), "%s", bpf_program__name(prog));
+		c->runs = info.run_cnt;
+		c->run_ns = info.run_time_ns;
+		c->misses = info.recursion_misses;
 	}
-	return misses;
+	rep->prog_stats = s->stats_fd >= 0;
 }
 
 int session_snapshot(struct session *s, struct report *rep)
@@ -552,10 +592,10 @@ int session_snapshot(struct session *s, struct report *rep)
 		if (snap->submitter_tid)
 			r->submitter_tid = snap->submitter_tid;
 	}
-	if (s->exact)
+	if (rep->paths_measured)
 		read_paths(s, rep);
 	rep->failures = s->skel->bss->failures;
-	rep->program_misses = program_misses(s);
+	read_programs(s, rep);
 	return 0;
 }
 
@@ -575,6 +615,8 @@ void session_close(struct session *s)
 		bpf_link__destroy(s->links[i]);
 	bpf_link__destroy(s->iter_link);
 	uringlockstat_bpf__destroy(s->skel);
+	if (s->stats_fd >= 0)
+		close(s->stats_fd);
 	ksyms_free(s->ksyms);
 	free(s->stack_paths);
 	free(s->percpu);

@@ -14,6 +14,9 @@ struct session_opts {
 	bool light;       /* no per-syscall event: SQEs from SQ head snapshots only */
 	bool target_all;
 	bool follow_forks;
+	bool prog_stats;  /* have the kernel time every run of our programs */
+	bool verbose;     /* print each new acquisition stack with its path */
+	bool no_paths;    /* exact backend without stacks: no per-path figures, less cost */
 	__u32 max_rings;
 };
 
