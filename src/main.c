@@ -32,6 +32,8 @@ static struct env {
 	bool light;
 	bool prog_stats;
 	bool no_paths;
+	const char *label;
+	int repeat;
 	const char *json_path;
 	const char *output_path;
 	__u32 max_rings;
@@ -40,6 +42,7 @@ static struct env {
 } env = {
 	.mode = "auto",
 	.max_rings = DEFAULT_MAX_RINGS,
+	.repeat = 1,
 };
 
 static volatile sig_atomic_t exiting;
@@ -82,6 +85,8 @@ enum {
 	OPT_MAX_RINGS,
 	OPT_PROG_STATS,
 	OPT_NO_PATHS,
+	OPT_LABEL,
+	OPT_REPEAT,
 };
 
 static const struct argp_option options[] = {
@@ -98,6 +103,10 @@ static const struct argp_option options[] = {
 	  0 },
 	{ "output", 'o', "FILE", 0, "Write the text report to FILE (default: stdout; stderr "
 	  "with -- CMD)", 0 },
+	{ "label", OPT_LABEL, "NAME", 0, "Name this run's scenario in the report (compare matches "
+	  "rings by label, flags and order)", 0 },
+	{ "repeat", OPT_REPEAT, "N", 0, "With -- CMD: run the command N times, one sample of every "
+	  "metric each, all in one JSON (for compare's significance test)", 0 },
 	{ "max-rings", OPT_MAX_RINGS, "N", 0, "Track at most N rings (default 128)", 0 },
 	{ "no-paths", OPT_NO_PATHS, NULL, 0, "Exact backend without kernel stacks: no per-path "
 	  "figures, much lower cost per acquisition", 0 },
@@ -170,6 +179,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'o':
 		env.output_path = arg;
 		break;
+	case OPT_LABEL:
+		env.label = arg;
+		break;
+	case OPT_REPEAT:
+		env.repeat = parse_long(arg, "--repeat", 1, 1000);
+		break;
 	case OPT_NO_PATHS:
 		env.no_paths = true;
 		break;
@@ -193,6 +208,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			break;
 		if (!!env.pid + env.all + !!env.command != 1)
 			die_usage("give exactly one target: -p PID, -a, or -- CMD ARGS");
+		if (env.repeat > 1 && !env.command)
+			die_usage("--repeat needs a command (-- CMD ARGS) to run again");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -270,59 +287,31 @@ static int cmd_probe(void)
 	return 0;
 }
 
-static int run(void)
+/*
+ * One profiling run into rep: start the command (or watch the PID), attach, sample until the
+ * end condition, read everything. Returns 0, 1 for a profiler error, 127 when the command
+ * could not be run; the command's status is in rep->exit_status.
+ */
+static int profile_once(const struct session_opts *opts, struct report *rep, struct report *prev,
+			FILE *text_out)
 {
-	struct session_opts opts = {
-		.max_rings = env.max_rings,
-		.light = env.light,
-		.prog_stats = env.prog_stats,
-		.verbose = env.verbose,
-		.no_paths = env.no_paths,
-	};
-	struct report *rep = NULL, *prev = NULL;
 	struct child child = { .pid = -1, .go_fd = -1, .error_fd = -1 };
 	__u64 start_ns, last_tick_ns, deadline_ns = 0, tick_ns;
 	struct session *session = NULL;
-	FILE *text_out = stdout;
-	bool target_gone = false;
-	char err[512] = "";
 	int ret = 1, pidfd = -1, status = 0;
+	char err[512] = "";
 	struct utsname uts;
 
-	parse_mode(&opts);
-	opts.target_all = env.all;
-	opts.follow_forks = env.command != NULL;
-	if (env.json_path && output_check_writable(env.json_path, err, sizeof(err))) {
-		fprintf(stderr, "uringlockstat: %s\n", err);
-		return 1;
-	}
-	if (env.output_path) {
-		text_out = fopen(env.output_path, "w");
-		if (!text_out) {
-			fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.output_path,
-				strerror(errno));
-			return 1;
-		}
-	} else if (env.command) {
-		text_out = stderr;
-	}
 	if (env.pid) {
 		if (!pid_exists(env.pid)) {
 			fprintf(stderr, "uringlockstat: no process with PID %d\n", env.pid);
-			goto cleanup;
+			return 1;
 		}
 		pidfd = pid_watch(env.pid);
-	}
-	rep = report_new(env.max_rings);
-	prev = report_new(env.max_rings);
-	if (!rep || !prev) {
-		fprintf(stderr, "uringlockstat: out of memory\n");
-		goto cleanup;
 	}
 	uname(&uts);
 	snprintf(rep->kernel, sizeof(rep->kernel), "%s", uts.release);
 	rep->target_pid = env.pid;
-
 	if (env.command) {
 		int e = child_spawn(&child, env.command);
 
@@ -335,7 +324,7 @@ static int run(void)
 		command_string(rep->target_command, sizeof(rep->target_command), env.command);
 	}
 
-	if (session_open(&session, &opts, rep, err, sizeof(err))) {
+	if (session_open(&session, opts, rep, err, sizeof(err))) {
 		fprintf(stderr, "uringlockstat: %s\n", err);
 		goto cleanup;
 	}
@@ -344,8 +333,6 @@ static int run(void)
 			strerror(errno));
 		goto cleanup;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	/* Initial discovery: rings that exist before the run. */
 	session_snapshot(session, rep);
 	start_ns = last_tick_ns = now_ns();
@@ -382,11 +369,9 @@ static int run(void)
 			break;
 		if (env.command && child_poll(&child, &status)) {
 			child.pid = -1;
-			target_gone = true;
 			break;
 		}
 		if (env.pid && pid_watch_exited(pidfd, env.pid)) {
-			target_gone = true;
 			rep->partial = true;
 			snprintf(rep->partial_reason, sizeof(rep->partial_reason),
 				 "target exited %.2f s into the run; rings closed since the last "
@@ -420,12 +405,93 @@ static int run(void)
 		rep->exit_status = WIFEXITED(status) ? WEXITSTATUS(status)
 						     : 128 + WTERMSIG(status);
 	}
-	(void)target_gone;
-	report_print_text(text_out, rep, env.verbose);
-	ret = env.command ? rep->exit_status : 0;
-	if (env.json_path) {
-		int e = report_write_json(rep, env.json_path, env.verbose);
+	ret = 0;
+cleanup:
+	session_close(session);
+	child_abort(&child);
+	if (pidfd >= 0)
+		close(pidfd);
+	return ret;
+}
 
+static int run(void)
+{
+	struct session_opts opts = {
+		.max_rings = env.max_rings,
+		.light = env.light,
+		.prog_stats = env.prog_stats,
+		.verbose = env.verbose,
+		.no_paths = env.no_paths,
+	};
+	struct report *rep = NULL, *prev = NULL;
+	json_t *root = NULL, *repeats = NULL;
+	FILE *text_out = stdout;
+	char err[512] = "";
+	int ret = 1, i;
+
+	parse_mode(&opts);
+	opts.target_all = env.all;
+	opts.follow_forks = env.command != NULL;
+	if (env.json_path && output_check_writable(env.json_path, err, sizeof(err))) {
+		fprintf(stderr, "uringlockstat: %s\n", err);
+		return 1;
+	}
+	if (env.output_path) {
+		text_out = fopen(env.output_path, "w");
+		if (!text_out) {
+			fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.output_path,
+				strerror(errno));
+			return 1;
+		}
+	} else if (env.command) {
+		text_out = stderr;
+	}
+	rep = report_new(env.max_rings);
+	prev = report_new(env.max_rings);
+	repeats = json_array();
+	if (!rep || !prev || !repeats) {
+		fprintf(stderr, "uringlockstat: out of memory\n");
+		goto cleanup;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	for (i = 0; i < env.repeat && !exiting; i++) {
+		json_t *one;
+
+		memset(rep, 0, sizeof(*rep) + env.max_rings * sizeof(rep->rings[0]));
+		memset(prev, 0, sizeof(*prev) + env.max_rings * sizeof(prev->rings[0]));
+		rep->exit_status = -1;
+		snprintf(rep->label, sizeof(rep->label), "%s", env.label ? env.label : "");
+		ret = profile_once(&opts, rep, prev, text_out);
+		if (ret)
+			goto cleanup;
+		if (env.repeat > 1)
+			fprintf(text_out, "\n== run %d of %d", i + 1, env.repeat);
+		report_print_text(text_out, rep, env.verbose);
+		ret = env.command ? rep->exit_status : 0;
+		/* A repeated command that fails makes the samples meaningless: stop there. */
+		if (env.command && ret && env.repeat > 1) {
+			fprintf(stderr, "uringlockstat: run %d of %d: the command exited with %d\n",
+				i + 1, env.repeat, ret);
+			goto cleanup;
+		}
+		one = report_to_json(rep, env.verbose);
+		if (!root)
+			root = json_deep_copy(one);
+		json_array_append_new(repeats, json_pack("{s:O,s:O,s:O,s:O}", "duration_ns",
+						 json_object_get(one, "duration_ns"), "exit_status",
+						 json_object_get(json_object_get(one, "target"),
+								 "exit_status"),
+						 "partial", json_object_get(one, "partial"), "rings",
+						 json_object_get(one, "rings")));
+		json_decref(one);
+	}
+	if (env.json_path && root) {
+		int e;
+
+		json_object_set_new(root, "repeat", json_integer(json_array_size(repeats)));
+		json_object_set(root, "repeats", repeats);
+		e = json_write_atomic(root, env.json_path);
 		if (e) {
 			fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.json_path,
 				strerror(-e));
@@ -433,10 +499,8 @@ static int run(void)
 		}
 	}
 cleanup:
-	session_close(session);
-	child_abort(&child);
-	if (pidfd >= 0)
-		close(pidfd);
+	json_decref(root);
+	json_decref(repeats);
 	if (text_out && text_out != stdout && text_out != stderr)
 		fclose(text_out);
 	free(rep);

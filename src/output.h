@@ -12,6 +12,9 @@ json_t *report_to_json(const struct report *rep, bool show_addresses);
 /* Write the report as JSON to path atomically (temp file + rename); -errno on failure. */
 int report_write_json(const struct report *rep, const char *path, bool show_addresses);
 
+/* Write any JSON document to path atomically; -errno on failure. */
+int json_write_atomic(json_t *root, const char *path);
+
 /* Check, before anything is attached, that a file can be created next to path. */
 int output_check_writable(const char *path, char *err, size_t err_size);
 

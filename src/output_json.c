@@ -199,6 +199,7 @@ json_t *report_to_json(const struct report *rep, bool addresses)
 
 	json_object_set_new(root, "schema", json_string(REPORT_SCHEMA));
 	json_object_set_new(root, "kernel", json_text(rep->kernel));
+	json_object_set_new(root, "label", rep->label[0] ? json_text(rep->label) : json_null());
 	json_object_set_new(root, "duration_ns", json_u64(rep->duration_ns));
 	json_object_set_new(root, "partial", json_boolean(rep->partial));
 	json_object_set_new(root, "partial_reason",
@@ -272,19 +273,16 @@ int output_check_writable(const char *path, char *err, size_t err_size)
 	return ret;
 }
 
-int report_write_json(const struct report *rep, const char *path, bool addresses)
+int json_write_atomic(json_t *root, const char *path)
 {
-	json_t *root = report_to_json(rep, addresses);
 	char tmp[4096];
 	int fd, ret = 0;
 	FILE *f;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		ret = -errno;
-		goto out;
-	}
+	if (fd < 0)
+		return -errno;
 	f = fdopen(fd, "w");
 	if (!f) {
 		ret = -errno;
@@ -302,7 +300,14 @@ int report_write_json(const struct report *rep, const char *path, bool addresses
 out_unlink:
 	if (ret)
 		unlink(tmp);
-out:
+	return ret;
+}
+
+int report_write_json(const struct report *rep, const char *path, bool addresses)
+{
+	json_t *root = report_to_json(rep, addresses);
+	int ret = json_write_atomic(root, path);
+
 	json_decref(root);
 	return ret;
 }

@@ -57,6 +57,7 @@ struct program_cost {
 
 struct report {
 	char kernel[65];
+	char label[128];     /* --label: the scenario's name, "" if none */
 	__u64 duration_ns;
 	bool partial;
 	char partial_reason[160];

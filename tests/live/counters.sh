@@ -42,7 +42,7 @@ assert_within "light sqes" "$(jqv "$T/light.r.json" '.rings[0].sqes')" \
 assert_eq "light enters" "$(jqv "$T/light.r.json" '.rings[0].enters')" null
 assert_eq "light acquisitions" "$(jqv "$T/light.r.json" '.rings[0].acquisitions')" null
 
-URINGLOCKSTAT_FORCE_RAW_TP=1 run raw -- --threads 2 --shared --batch 8 --duration 1 --register-every 20
+URINGLOCKSTAT_FORCE_RAW_TP=1 run raw -- --threads 3 --shared --batch 8 --duration 1 --register-every 20
 jqv "$T/raw.r.json" .backends.contention.reason | grep -q raw_tp || fail "raw_tp not used"
 assert_eq "raw_tp sqes" "$(jqv "$T/raw.r.json" '.rings[0].sqes')" "$(jqv "$T/raw.b.json" .total.sqes)"
 assert_eq "raw_tp registers" "$(jqv "$T/raw.r.json" '.rings[0].registers')" \

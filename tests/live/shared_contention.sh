@@ -1,12 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Two threads on one shared ring contend; a single-issuer ring in another process of the same
+# Three threads on one shared ring contend; a single-issuer ring in another process of the same
 # command does not. Contention must show on the shared ring only.
 . "$(dirname "$0")/lib.bash"
 need_root
 
 "$ULS" --json "$T/r.json" -- sh -c "
-	'$BENCH' --threads 2 --shared --batch 8 --duration 1.5 --json >'$T/shared.json' &
+	'$BENCH' --threads 3 --shared --batch 8 --duration 1.5 --json >'$T/shared.json' &
 	'$BENCH' --single-issuer --duration 1.5 --json >'$T/single.json'
 	wait" 2>"$T/err" || fail "run failed: $(tail -3 "$T/err")"
 shared=$(jqv "$T/shared.json" .pid)
