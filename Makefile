@@ -20,7 +20,7 @@ WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(OUT) -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Ibpf
-LDLIBS := -lbpf -lelf -lz -ljansson
+LDLIBS := -lbpf -ldw -lelf -lz -ljansson -lm
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -34,7 +34,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean install check unit-check live-check vmcheck demo bench deps static
+.PHONY: all clean install check unit-check live-check vmcheck fuzz-check demo bench deps static
 
 all: $(OUT)/uringlockstat $(OUT)/uringbench
 
@@ -56,24 +56,47 @@ $(OUT)/uringlockstat: $(OBJS)
 
 $(OUT)/uringbench: tools/uringbench.c | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@ -luring -lpthread
+	$(Q)$(CC) $(ALL_CFLAGS) -fno-omit-frame-pointer $< -o $@ -luring -lpthread
 
-# Static binaries for the busybox initramfs of tools/vmtest.
+# Static binaries for the busybox initramfs of tools/vmtest. uringbench keeps frame pointers so
+# that --ustack can walk its stacks.
 static: $(OUT)/static/uringlockstat $(OUT)/static/uringbench
+
+# libdw's static archive needs its decompressors spelled out.
+STATIC_LDLIBS := -lbpf -ldw -lbz2 -lelf -lz -llzma -ljansson -lm -lpthread
 
 $(OUT)/static/uringlockstat: $(OBJS) | $(OUT)/static
 	$(call msg,LINK,$@)
-	$(Q)$(CC) -static $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) -static $(CFLAGS) $^ -o $@ $(STATIC_LDLIBS)
 
 $(OUT)/static/uringbench: tools/uringbench.c | $(OUT)/static
 	$(call msg,CC,$@)
-	$(Q)$(CC) -static $(ALL_CFLAGS) $< -o $@ -luring -lpthread
+	$(Q)$(CC) -static $(ALL_CFLAGS) -fno-omit-frame-pointer $< -o $@ -luring -lpthread
 
 $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
-$(OUT) $(OUT)/bpf $(OUT)/src $(OUT)/tests $(OUT)/static:
+# libFuzzer target of the JSON report reader, with everything that consumes what it reads
+# (compare's engine and printers, report's renderer). Runtime: Debian's libclang-rt-14-dev.
+FUZZ_SRCS := src/json_read.c src/compare_metrics.c src/compare_print.c src/stats.c \
+	src/report_cmd.c src/flags.c
+FUZZ_OBJS := $(patsubst src/%.c,$(OUT)/fuzz/obj/%.o,$(FUZZ_SRCS))
+FUZZ_CFLAGS := -g -O1 $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -MMD -MP
+# UBSan findings abort, so that libFuzzer reports them as crashes.
+FUZZ_SANITIZE := address,undefined -fno-sanitize-recover=undefined
+FUZZ_SECONDS ?= 20
+
+$(OUT)/fuzz/obj/%.o: src/%.c | $(OUT)/fuzz/obj
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SANITIZE) -c $< -o $@
+
+$(OUT)/fuzz/fuzz_json_read: tests/fuzz/fuzz_json_read.c $(FUZZ_OBJS) | $(OUT)/fuzz
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SANITIZE) $< $(FUZZ_OBJS) -o $@ \
+		-ljansson -lm
+
+$(OUT) $(OUT)/bpf $(OUT)/src $(OUT)/tests $(OUT)/static $(OUT)/fuzz $(OUT)/fuzz/obj:
 	$(Q)mkdir -p $@
 
 # Debian packages needed to build, test and demo (used by the README and .ci/run).
@@ -83,7 +106,7 @@ deps:
 # Stock Debian kernels booted under qemu by tools/vmtest, where fentry is allowed.
 VM_KERNELS ?= 6.1 6.12 7.2
 
-check: unit-check live-check vmcheck
+check: unit-check live-check vmcheck fuzz-check
 
 unit-check: $(UNIT_BINS)
 	$(Q)tests/run-unit $(UNIT_BINS)
@@ -93,6 +116,14 @@ live-check: all
 
 vmcheck: static
 	$(Q)tests/vm/run $(OUT) $(VM_KERNELS)
+
+# A bounded fuzzing run: seeds from tests/fuzz/corpus and the real reports of tests/live/data;
+# what it finds goes to $(OUT)/fuzz/corpus (the sources stay clean), crashes to $(OUT)/fuzz/.
+fuzz-check: $(OUT)/fuzz/fuzz_json_read
+	$(Q)mkdir -p $(OUT)/fuzz/corpus
+	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -timeout=10 \
+		-artifact_prefix=$(OUT)/fuzz/ -print_final_stats=1 \
+		$(OUT)/fuzz/corpus tests/fuzz/corpus tests/live/data
 
 demo: all
 	$(Q)tools/demo $(OUT)
@@ -108,4 +139,4 @@ install: all
 clean:
 	rm -rf $(OUT)
 
--include $(OBJS:.o=.d) $(patsubst %,%.d,$(UNIT_BINS))
+-include $(OBJS:.o=.d) $(patsubst %,%.d,$(UNIT_BINS)) $(FUZZ_OBJS:.o=.d)

@@ -13,6 +13,9 @@ const volatile __u64 io_uring_release_addr = 0; /* identifies io_uring files */
 const volatile __u32 max_rings = DEFAULT_MAX_RINGS;
 /* Take each acquisition's kernel stack to attribute it to a path (the exact backend's cost). */
 const volatile bool want_paths = true;
+/* Kernel stacks for contended acquisitions too (flame graphs), and user stacks. */
+const volatile bool want_kstacks = false;
+const volatile bool want_ustacks = false;
 /* Read the lock owner's CPU in 1 of (mask + 1) contention episodes. */
 const volatile __u32 owner_sample_mask = OWNER_SAMPLE_EVERY - 1;
 
@@ -82,6 +85,27 @@ struct {
 	__type(key, struct ring_fd_key);
 	__type(value, struct ring_fd);
 } ring_fds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, DEFAULT_MAX_STACKS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, DEFAULT_MAX_STACKS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, MAX_USTACK_DEPTH * sizeof(__u64));
+} ustacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DEFAULT_MAX_STACKS);
+	__type(key, struct stack_key);
+	__type(value, struct stack_stats);
+} stack_stats SEC(".maps");
 
 /* Processes being profiled: tgid -> 1. */
 struct {
@@ -199,6 +223,35 @@ static __always_inline struct ring_hists *hists_of(__u32 slot)
 	if (!h)
 		__sync_fetch_and_add(&failures.stats_lookup, 1);
 	return h;
+}
+
+static __always_inline struct stack_stats *stack_stats_of(__u32 slot, __s32 stack_id,
+							  __s32 ustack_id, __u32 kind,
+							  __u32 lock_fn)
+{
+	struct stack_key key = { .slot = slot, .stack_id = stack_id, .ustack_id = ustack_id,
+				 .kind = kind, .tgid = bpf_get_current_pid_tgid() >> 32,
+				 .lock_fn = lock_fn };
+	struct stack_stats *st, zero = {};
+
+	st = bpf_map_lookup_elem(&stack_stats, &key);
+	if (st)
+		return st;
+	bpf_map_update_elem(&stack_stats, &key, &zero, BPF_NOEXIST);
+	st = bpf_map_lookup_elem(&stack_stats, &key);
+	if (!st)
+		__sync_fetch_and_add(&failures.stacks_full, 1);
+	return st;
+}
+
+/* A stack id, counting failures other than "no stack here" (EFAULT: e.g. a kernel thread). */
+static __always_inline __s32 take_stack(void *ctx, void *map, __u64 flags)
+{
+	__s32 id = bpf_get_stackid(ctx, map, flags);
+
+	if (id < 0 && id != -EFAULT)
+		__sync_fetch_and_add(&failures.stacks_full, 1);
+	return id;
 }
 
 static __always_inline bool is_io_uring_file(struct file *file)

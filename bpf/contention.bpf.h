@@ -13,6 +13,8 @@ struct waiter {
 	__u32 slept;
 	__s32 owner_cpu; /* -1: no owner seen */
 	__s32 waiter_cpu;
+	__s32 stack_id;  /* with --stacks/--folded/--svg */
+	__s32 ustack_id; /* with --ustack */
 };
 
 /* The open contention episode of each task (lock 0: none); task storage is cheaper than a hash. */
@@ -41,7 +43,7 @@ static __always_inline __s32 owner_cpu(struct mutex *lock)
 	return cpu;
 }
 
-static __always_inline int on_contention_begin(void *lock, unsigned int flags)
+static __always_inline int on_contention_begin(void *ctx, void *lock, unsigned int flags)
 {
 	__u64 key = (__u64)lock;
 	struct waiter *w;
@@ -70,6 +72,8 @@ static __always_inline int on_contention_begin(void *lock, unsigned int flags)
 	w->owner_cpu = owner_sample_mask && (bpf_get_prandom_u32() & owner_sample_mask) ? -1 :
 									      owner_cpu(lock);
 	w->waiter_cpu = bpf_get_smp_processor_id();
+	w->stack_id = want_kstacks ? take_stack(ctx, &stacks, 0) : -1;
+	w->ustack_id = want_ustacks ? take_stack(ctx, &ustacks, BPF_F_USER_STACK) : -1;
 	return 0;
 }
 
@@ -111,19 +115,28 @@ static __always_inline int on_contention_end(void *lock, int ret)
 			s->wait_ns_max = wait_ns;
 		hist_add(h->wait, wait_ns);
 	}
+	if (want_kstacks || want_ustacks) {
+		struct stack_stats *ss = stack_stats_of(w->slot, w->stack_id, w->ustack_id,
+							STACK_CONTENDED, 0);
+
+		if (ss) {
+			__sync_fetch_and_add(&ss->count, 1);
+			__sync_fetch_and_add(&ss->wait_ns, wait_ns);
+		}
+	}
 	return 0;
 }
 
 SEC("tp_btf/contention_begin")
 int BPF_PROG(contention_begin_btf, void *lock, unsigned int flags)
 {
-	return on_contention_begin(lock, flags);
+	return on_contention_begin(ctx, lock, flags);
 }
 
 SEC("raw_tp/contention_begin")
 int BPF_PROG(contention_begin_raw, void *lock, unsigned int flags)
 {
-	return on_contention_begin(lock, flags);
+	return on_contention_begin(ctx, lock, flags);
 }
 
 SEC("tp_btf/contention_end")

@@ -36,6 +36,8 @@ enum {
 	BPF_LOCAL_STORAGE_GET_F_CREATE = 1,
 };
 
+#define BPF_F_USER_STACK (1ULL << 8)
+
 enum {
 	BPF_ANY = 0,
 	BPF_NOEXIST = 1,

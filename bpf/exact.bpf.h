@@ -11,9 +11,10 @@
 struct lock_state {
 	__u64 acquire_ns;
 	__s32 stack_id;
+	__s32 ustack_id;
 	__u32 held;
+	__u32 lock_fn;
 	__u32 release_cpu; /* CPU + 1 of the last release; 0: none seen yet */
-	__u32 pad;
 };
 
 struct {
@@ -36,35 +37,6 @@ struct {
 	__type(value, struct lock_call);
 } lock_calls SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, DEFAULT_MAX_STACKS);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));
-} stacks SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, DEFAULT_MAX_STACKS);
-	__type(key, struct stack_key);
-	__type(value, struct stack_stats);
-} stack_stats SEC(".maps");
-
-static __always_inline struct stack_stats *stack_stats_of(__u32 slot, __s32 stack_id)
-{
-	struct stack_key key = { .slot = slot, .stack_id = stack_id };
-	struct stack_stats *st, zero = {};
-
-	st = bpf_map_lookup_elem(&stack_stats, &key);
-	if (st)
-		return st;
-	bpf_map_update_elem(&stack_stats, &key, &zero, BPF_NOEXIST);
-	st = bpf_map_lookup_elem(&stack_stats, &key);
-	if (!st)
-		__sync_fetch_and_add(&failures.stacks_full, 1);
-	return st;
-}
-
 static __always_inline void on_lock_entry(struct mutex *lock)
 {
 	__u64 key = (__u64)lock;
@@ -81,31 +53,30 @@ static __always_inline void on_lock_entry(struct mutex *lock)
 }
 
 /* The current task now holds tracked lock `slot`. */
-static __always_inline void acquired(void *ctx, __u32 slot, __u64 wait_ns, bool trylock)
+static __always_inline void acquired(void *ctx, __u32 slot, __u64 wait_ns, __u32 lock_fn)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct ring_stats *s = stats_of(slot);
 	struct ring_hists *h = hists_of(slot);
 	struct lock_state *st = bpf_map_lookup_elem(&lock_states, &slot);
 	struct stack_stats *ss;
-	__s32 stack_id;
+	__s32 stack_id = -1, ustack_id = -1;
 
 	if (!s || !h || !st)
 		return;
-	if (want_paths) {
-		stack_id = bpf_get_stackid(ctx, &stacks, 0);
-		if (stack_id < 0 && stack_id != -EFAULT)
-			__sync_fetch_and_add(&failures.stacks_full, 1);
-	} else {
-		stack_id = -1;
-	}
+	if (want_paths)
+		stack_id = take_stack(ctx, &stacks, 0);
+	if (want_ustacks)
+		ustack_id = take_stack(ctx, &ustacks, BPF_F_USER_STACK);
 	if (st->release_cpu && st->release_cpu != cpu + 1)
 		s->handoffs++;
 	st->acquire_ns = bpf_ktime_get_ns();
 	st->stack_id = stack_id;
+	st->ustack_id = ustack_id;
+	st->lock_fn = lock_fn;
 	st->held = 1;
 	s->acquisitions++;
-	if (trylock)
+	if (lock_fn == LOCK_FN_TRYLOCK)
 		s->trylocks++;
 	s->acquire_wait_ns_total += wait_ns;
 	if (wait_ns > s->acquire_wait_ns_max)
@@ -113,15 +84,15 @@ static __always_inline void acquired(void *ctx, __u32 slot, __u64 wait_ns, bool 
 	hist_add(h->acquire_wait, wait_ns);
 	if (!want_paths)
 		return;
-	ss = stack_stats_of(slot, stack_id);
+	ss = stack_stats_of(slot, stack_id, ustack_id, STACK_EXACT, lock_fn);
 	if (ss) {
-		__sync_fetch_and_add(&ss->acquisitions, 1);
+		__sync_fetch_and_add(&ss->count, 1);
 		__sync_fetch_and_add(&ss->wait_ns, wait_ns);
 	}
 }
 
 /* Return of a blocking lock call: `ok` says whether it took the lock. */
-static __always_inline void on_lock_return(void *ctx, struct mutex *lock, bool ok)
+static __always_inline void on_lock_return(void *ctx, struct mutex *lock, bool ok, __u32 lock_fn)
 {
 	__u64 key = (__u64)lock, now = bpf_ktime_get_ns();
 	struct lock_call *call;
@@ -135,7 +106,7 @@ static __always_inline void on_lock_return(void *ctx, struct mutex *lock, bool o
 		return;
 	call->lock = 0;
 	if (ok)
-		acquired(ctx, *slot, now - call->start_ns, false);
+		acquired(ctx, *slot, now - call->start_ns, lock_fn);
 }
 
 SEC("fentry/mutex_lock")
@@ -148,7 +119,7 @@ int BPF_PROG(lock_entry, struct mutex *lock)
 SEC("fexit/mutex_lock")
 int BPF_PROG(lock_exit, struct mutex *lock)
 {
-	on_lock_return(ctx, lock, true);
+	on_lock_return(ctx, lock, true, LOCK_FN_LOCK);
 	return 0;
 }
 
@@ -162,7 +133,7 @@ int BPF_PROG(lock_intr_entry, struct mutex *lock)
 SEC("fexit/mutex_lock_interruptible")
 int BPF_PROG(lock_intr_exit, struct mutex *lock, int ret)
 {
-	on_lock_return(ctx, lock, ret == 0);
+	on_lock_return(ctx, lock, ret == 0, LOCK_FN_INTERRUPTIBLE);
 	return 0;
 }
 
@@ -176,7 +147,7 @@ int BPF_PROG(lock_kill_entry, struct mutex *lock)
 SEC("fexit/mutex_lock_killable")
 int BPF_PROG(lock_kill_exit, struct mutex *lock, int ret)
 {
-	on_lock_return(ctx, lock, ret == 0);
+	on_lock_return(ctx, lock, ret == 0, LOCK_FN_KILLABLE);
 	return 0;
 }
 
@@ -191,7 +162,7 @@ int BPF_PROG(trylock_exit, struct mutex *lock, int ret)
 	if (!slot || !enabled)
 		return 0;
 	if (ret == 1) {
-		acquired(ctx, *slot, 0, true);
+		acquired(ctx, *slot, 0, LOCK_FN_TRYLOCK);
 		return 0;
 	}
 	s = stats_of(*slot);
@@ -236,7 +207,7 @@ int BPF_PROG(unlock_entry, struct mutex *lock)
 	hist_add(h->hold, hold_ns);
 	if (!want_paths)
 		return 0;
-	ss = stack_stats_of(*slot, st->stack_id);
+	ss = stack_stats_of(*slot, st->stack_id, st->ustack_id, STACK_EXACT, st->lock_fn);
 	if (ss)
 		__sync_fetch_and_add(&ss->hold_ns, hold_ns);
 	return 0;

@@ -29,3 +29,4 @@ char LICENSE[] SEC("license") = "GPL";
 #include "counters.bpf.h"
 #include "contention.bpf.h"
 #include "exact.bpf.h"
+#include "sample.bpf.h"

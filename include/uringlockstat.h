@@ -16,6 +16,9 @@
  * most of the cost of taking a stack.
  */
 #define PATH_STACK_DEPTH 8
+#define MAX_USTACK_DEPTH 64
+/* Rings the sample backend checks for "does the sampled task hold this ring's lock". */
+#define MAX_SAMPLE_RINGS 256
 /* The contention backend reads the lock owner's CPU in one of this many episodes. */
 #define OWNER_SAMPLE_EVERY 8
 
@@ -80,14 +83,39 @@ struct ring_hists {
 	__u64 hold[HIST_BUCKETS];         /* exact backend: hold times */
 };
 
-/* Per (ring, kernel stack of the acquisition): the exact backend's attribution to paths. */
+/*
+ * The mutex function an exact acquisition went through. The unwinder sometimes leaves the
+ * traced function out of an fexit stack; user space puts it back as the leaf from this.
+ */
+enum lock_fn {
+	LOCK_FN_LOCK,
+	LOCK_FN_INTERRUPTIBLE,
+	LOCK_FN_KILLABLE,
+	LOCK_FN_TRYLOCK,
+};
+
+/* What a stack_stats entry counts. */
+enum stack_kind {
+	STACK_EXACT = 1,     /* acquisitions (exact backend): count, wait_ns, hold_ns */
+	STACK_CONTENDED = 2, /* contention episodes: count, wait_ns */
+	STACK_SAMPLE = 3,    /* CPU samples of the target's threads: count */
+};
+
+/*
+ * Per (ring, kernel stack, user stack, kind): what the flame graphs and the path attribution
+ * are made of. slot is RING_SLOT_NONE for samples taken while no tracked lock was held.
+ */
 struct stack_key {
 	__u32 slot;
-	__s32 stack_id; /* in the stacks map; negative: the stack could not be taken */
+	__u32 tgid;      /* process of the task, for symbolizing the user stack */
+	__s32 stack_id;  /* kernel stack in the stacks map; negative: none or not taken */
+	__s32 ustack_id; /* user stack in the ustacks map; negative: none or not taken */
+	__u32 kind;      /* enum stack_kind */
+	__u32 lock_fn;   /* STACK_EXACT: enum lock_fn that took the lock */
 };
 
 struct stack_stats {
-	__u64 acquisitions;
+	__u64 count;
 	__u64 wait_ns;
 	__u64 hold_ns;
 };
@@ -115,6 +143,8 @@ struct bpf_failures {
 	__u64 fd_resolve;        /* io_uring_enter whose fd could not be resolved to a ring */
 	__u64 stacks_full;       /* acquisition stack not recorded: stack or stack_stats map full */
 	__u64 unlock_unknown;    /* unlock of an acquisition this run did not see (taken before) */
+	__u64 samples;           /* CPU samples of the target's threads (sample backend) */
+	__u64 samples_held;      /* ... taken while the task held a tracked uring_lock */
 };
 
 #endif

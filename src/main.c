@@ -16,8 +16,11 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
+#include "compare.h"
+#include "folded.h"
 #include "output.h"
 #include "probe.h"
+#include "report_cmd.h"
 #include "session.h"
 #include "target.h"
 
@@ -32,6 +35,12 @@ static struct env {
 	bool light;
 	bool prog_stats;
 	bool no_paths;
+	bool stacks;
+	bool ustack;
+	const char *folded_path;
+	const char *svg_path;
+	enum weight weight;
+	__u32 freq_hz;
 	const char *label;
 	int repeat;
 	const char *json_path;
@@ -43,6 +52,8 @@ static struct env {
 	.mode = "auto",
 	.max_rings = DEFAULT_MAX_RINGS,
 	.repeat = 1,
+	.weight = WEIGHT_DEFAULT,
+	.freq_hz = 99,
 };
 
 static volatile sig_atomic_t exiting;
@@ -56,7 +67,9 @@ static const char doc[] =
 	"\n"
 	"  uringlockstat [OPTIONS] -p PID\n"
 	"  uringlockstat [OPTIONS] -- CMD ARGS\n"
-	"  uringlockstat probe"
+	"  uringlockstat probe\n"
+	"  uringlockstat compare BASE.json NEW.json   (compare --help: CI regression gate)\n"
+	"  uringlockstat report RUN.json              (a saved --json run as the text report)"
 	"\v"
 	"Backends (--mode, comma-separated; auto runs all this kernel allows):\n"
 	"  exact       every acquisition: wait, hold, handoffs, kernel path (needs fentry)\n"
@@ -87,6 +100,12 @@ enum {
 	OPT_NO_PATHS,
 	OPT_LABEL,
 	OPT_REPEAT,
+	OPT_STACKS,
+	OPT_USTACK,
+	OPT_FOLDED,
+	OPT_SVG,
+	OPT_WEIGHT,
+	OPT_FREQ,
 };
 
 static const struct argp_option options[] = {
@@ -103,6 +122,15 @@ static const struct argp_option options[] = {
 	  0 },
 	{ "output", 'o', "FILE", 0, "Write the text report to FILE (default: stdout; stderr "
 	  "with -- CMD)", 0 },
+	{ "stacks", OPT_STACKS, NULL, 0, "Record kernel stacks of contended acquisitions too "
+	  "(implied by --folded and --svg)", 0 },
+	{ "ustack", OPT_USTACK, NULL, 0, "Record user stacks as well (needs frame pointers in the "
+	  "profiled binaries)", 0 },
+	{ "folded", OPT_FOLDED, "FILE", 0, "Write collapsed stacks for FlameGraph to FILE", 0 },
+	{ "svg", OPT_SVG, "FILE", 0, "Write a flame graph (self-contained SVG) to FILE", 0 },
+	{ "weight", OPT_WEIGHT, "W", 0, "Stack weight: count, wait, hold or samples (default: wait, "
+	  "or samples without a lock backend)", 0 },
+	{ "freq", OPT_FREQ, "HZ", 0, "Sample backend frequency (default 99)", 0 },
 	{ "label", OPT_LABEL, "NAME", 0, "Name this run's scenario in the report (compare matches "
 	  "rings by label, flags and order)", 0 },
 	{ "repeat", OPT_REPEAT, "N", 0, "With -- CMD: run the command N times, one sample of every "
@@ -181,6 +209,27 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_LABEL:
 		env.label = arg;
+		break;
+	case OPT_STACKS:
+		env.stacks = true;
+		break;
+	case OPT_USTACK:
+		env.ustack = true;
+		break;
+	case OPT_FOLDED:
+		env.folded_path = arg;
+		env.stacks = true;
+		break;
+	case OPT_SVG:
+		env.svg_path = arg;
+		env.stacks = true;
+		break;
+	case OPT_WEIGHT:
+		if (weight_parse(arg, &env.weight))
+			die_usage("invalid --weight '%s' (count, wait, hold, samples)", arg);
+		break;
+	case OPT_FREQ:
+		env.freq_hz = parse_long(arg, "--freq", 1, 10000);
 		break;
 	case OPT_REPEAT:
 		env.repeat = parse_long(arg, "--repeat", 1, 1000);
@@ -287,6 +336,96 @@ static int cmd_probe(void)
 	return 0;
 }
 
+/* Write FILE through a temp file and a rename: a reader never sees half of it. */
+static int write_atomic(const char *path, int (*write_fn)(FILE *, void *), void *arg)
+{
+	char tmp[4096];
+	FILE *f;
+	int ret;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid());
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	ret = write_fn(f, arg);
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+struct flame_args {
+	struct folded_line *lines;
+	size_t nr;
+	char title[512];
+	enum weight weight;
+};
+
+static int write_folded_fn(FILE *f, void *arg)
+{
+	struct flame_args *a = arg;
+
+	return folded_write(f, a->lines, a->nr);
+}
+
+static int write_svg_fn(FILE *f, void *arg)
+{
+	struct flame_args *a = arg;
+
+	return flamegraph_write_svg(f, a->lines, a->nr, a->title, weight_unit(a->weight));
+}
+
+/* --folded and --svg: the run's stacks, weighted as asked. */
+static int write_stack_outputs(struct session *session, struct report *rep)
+{
+	struct stack_set stacks = {};
+	struct flame_args a = {};
+	char why[256];
+	size_t i, shallow = 0, with_user = 0;
+	int ret;
+
+	if (!env.folded_path && !env.svg_path)
+		return 0;
+	if (weight_resolve(rep, env.weight, &a.weight, why, sizeof(why))) {
+		fprintf(stderr, "uringlockstat: %s\n", why);
+		return 1;
+	}
+	ret = session_read_stacks(session, &stacks);
+	if (!ret)
+		ret = folded_build(rep, &stacks, a.weight, &a.lines, &a.nr);
+	if (ret) {
+		fprintf(stderr, "uringlockstat: cannot build stacks: %s\n", strerror(-ret));
+		stack_set_free(&stacks);
+		return 1;
+	}
+	for (i = 0; i < stacks.nr; i++) {
+		if (!stacks.entries[i].uframes)
+			continue;
+		with_user++;
+		shallow += stacks.entries[i].nr_uframes <= 2;
+	}
+	/* Frame-pointer unwinding stops at once in code built without them. */
+	if (with_user && shallow * 2 > with_user)
+		fprintf(stderr, "uringlockstat: most user stacks are 1-2 frames deep: the profiled "
+			"binary or its libraries probably lack frame pointers "
+			"(-fno-omit-frame-pointer)\n");
+	snprintf(a.title, sizeof(a.title), "uring_lock: %s%s%s", weight_unit(a.weight),
+		 rep->target_command[0] ? " - " : "", rep->target_command);
+	ret = 0;
+	if (env.folded_path && (ret = write_atomic(env.folded_path, write_folded_fn, &a)))
+		fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.folded_path,
+			strerror(-ret));
+	if (!ret && env.svg_path && (ret = write_atomic(env.svg_path, write_svg_fn, &a)))
+		fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.svg_path,
+			strerror(-ret));
+	folded_free(a.lines, a.nr);
+	stack_set_free(&stacks);
+	return ret ? 1 : 0;
+}
+
 /*
  * One profiling run into rep: start the command (or watch the PID), attach, sample until the
  * end condition, read everything. Returns 0, 1 for a profiler error, 127 when the command
@@ -364,6 +503,7 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 		__u64 now;
 
 		nanosleep(&pause, NULL);
+		session_watch(session);
 		now = now_ns();
 		if (deadline_ns && now >= deadline_ns)
 			break;
@@ -392,6 +532,8 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 	rep->duration_ns = now_ns() - start_ns;
 	session_snapshot(session, rep);
 	session_pause(session);
+	if (write_stack_outputs(session, rep))
+		goto cleanup;
 	if (env.command) {
 		if (child.pid > 0) {
 			/*
@@ -422,6 +564,9 @@ static int run(void)
 		.prog_stats = env.prog_stats,
 		.verbose = env.verbose,
 		.no_paths = env.no_paths,
+		.want_kstacks = env.stacks,
+		.want_ustacks = env.ustack,
+		.freq_hz = env.freq_hz,
 	};
 	struct report *rep = NULL, *prev = NULL;
 	json_t *root = NULL, *repeats = NULL;
@@ -432,7 +577,9 @@ static int run(void)
 	parse_mode(&opts);
 	opts.target_all = env.all;
 	opts.follow_forks = env.command != NULL;
-	if (env.json_path && output_check_writable(env.json_path, err, sizeof(err))) {
+	if ((env.json_path && output_check_writable(env.json_path, err, sizeof(err))) ||
+	    (env.folded_path && output_check_writable(env.folded_path, err, sizeof(err))) ||
+	    (env.svg_path && output_check_writable(env.svg_path, err, sizeof(err)))) {
 		fprintf(stderr, "uringlockstat: %s\n", err);
 		return 1;
 	}
@@ -518,6 +665,11 @@ int main(int argc, char **argv)
 	};
 	int err;
 
+	/* Subcommands on saved reports: their own options, and no root needed. */
+	if (argc > 1 && !strcmp(argv[1], "compare"))
+		return cmd_compare(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return cmd_report(argc - 1, argv + 1);
 	err = argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 	if (err)
 		return EXIT_USAGE;

@@ -157,6 +157,11 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 	json_object_set_new(o, "owner_other_cpu_share",
 			    contention && ring_owner_other_cpu_share(r, &share) ? json_real(share)
 										: json_null());
+	/* Each sample stands for 1/freq of CPU time spent by a task holding the lock. */
+	json_object_set_new(o, "sampled_hold_ns",
+			    rep->backends[BACKEND_SAMPLE].active && rep->freq_hz
+				    ? json_u64(r->samples_held * (1000000000ull / rep->freq_hz))
+				    : json_null());
 	if (exact) {
 		struct hist_summary hold, acquire_wait;
 		json_t *paths = json_object();
@@ -224,9 +229,22 @@ json_t *report_to_json(const struct report *rep, bool addresses)
 	json_object_set_new(lost, "stats_lookup", json_u64(f->stats_lookup));
 	json_object_set_new(lost, "end_without_begin", json_u64(f->end_without_begin));
 	json_object_set_new(lost, "fd_resolve", json_u64(f->fd_resolve));
+	json_object_set_new(lost, "stacks_full", json_u64(f->stacks_full));
+	json_object_set_new(lost, "unlock_unknown", json_u64(f->unlock_unknown));
 	json_object_set_new(lost, "snapshot_failures", json_u64(rep->snapshot_failures));
 	json_object_set_new(lost, "program_misses", json_u64(rep->program_misses));
 	json_object_set_new(root, "lost", lost);
+	if (rep->backends[BACKEND_SAMPLE].active && rep->freq_hz)
+		json_object_set_new(root, "sampled",
+				    json_pack("{s:o,s:o,s:o,s:i,s:s}", "samples",
+					      json_u64(rep->samples), "lock_samples",
+					      json_u64(rep->lock_samples), "lock_share",
+					      rep->samples ? json_real((double)rep->lock_samples /
+								       rep->samples)
+							   : json_null(),
+					      "freq_hz", rep->freq_hz, "method", "sampled estimate"));
+	else
+		json_object_set_new(root, "sampled", json_null());
 	if (rep->prog_stats) {
 		json_t *programs = json_object();
 

@@ -40,11 +40,12 @@ static void print_lost(FILE *out, const struct report *rep)
 	const struct bpf_failures *f = &rep->failures;
 
 	fprintf(out, "lost: ring_slots_full=%llu tracked_insert=%llu waiters_full=%llu "
-		"stats_lookup=%llu end_without_begin=%llu fd_resolve=%llu snapshot_failures=%llu "
-		"program_misses=%llu\n",
+		"stats_lookup=%llu end_without_begin=%llu fd_resolve=%llu stacks_full=%llu "
+		"unlock_unknown=%llu snapshot_failures=%llu program_misses=%llu\n",
 		(unsigned long long)f->ring_slots_full, (unsigned long long)f->tracked_insert,
 		(unsigned long long)f->waiters_full, (unsigned long long)f->stats_lookup,
 		(unsigned long long)f->end_without_begin, (unsigned long long)f->fd_resolve,
+		(unsigned long long)f->stacks_full, (unsigned long long)f->unlock_unknown,
 		(unsigned long long)rep->snapshot_failures,
 		(unsigned long long)rep->program_misses);
 }
@@ -160,6 +161,25 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 	}
 	if (!shown)
 		fprintf(out, "\nno io_uring rings found in the target\n");
+	if (rep->backends[BACKEND_SAMPLE].active && rep->freq_hz) {
+		fprintf(out, "\nsampled at %u Hz: %llu samples of the target's threads, %llu in "
+			"mutex code called from io_uring", rep->freq_hz,
+			(unsigned long long)rep->samples, (unsigned long long)rep->lock_samples);
+		if (rep->samples)
+			fprintf(out, " (lock share %.2f%%)",
+				100.0 * rep->lock_samples / rep->samples);
+		fprintf(out, "\n");
+		for (i = 0; i < rep->nr_rings; i++) {
+			const struct ring_report *r = &rep->rings[i];
+			char b[32];
+
+			if (r->info.ctx && r->samples_held)
+				fprintf(out, "  ring %zu: lock held in %llu samples (~%s, estimate)\n",
+					i, (unsigned long long)r->samples_held,
+					fmt_ns(r->samples_held * (1000000000ull / rep->freq_hz), b,
+					       sizeof(b)));
+		}
+	}
 	fprintf(out, "\n");
 	print_lost(out, rep);
 	if (rep->prog_stats) {

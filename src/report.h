@@ -43,6 +43,7 @@ struct ring_report {
 	__u32 last_head;
 	__u64 sqes_head;     /* SQEs counted from ctx->cached_sq_head deltas */
 	__u32 submitter_tid; /* latest known */
+	__u64 samples_held;  /* samples taken while a task held this ring's lock */
 };
 
 /* Cost of one of our BPF programs over the run (with --prog-stats). */
@@ -63,6 +64,11 @@ struct report {
 	char partial_reason[160];
 	bool light;          /* no per-syscall counting: SQEs from SQ head deltas only */
 	bool paths_measured; /* the exact backend took stacks to attribute acquisitions to paths */
+	bool kstacks;        /* kernel stacks of contended acquisitions recorded */
+	bool ustacks;        /* user stacks recorded */
+	__u32 freq_hz;       /* sample backend's frequency, 0 when it did not run */
+	__u64 samples;       /* samples of the target's threads */
+	__u64 lock_samples;  /* ... in mutex code called from io_uring */
 	struct backend_status backends[BACKEND_COUNT];
 	struct bpf_failures failures;
 	__u64 snapshot_failures; /* iterator reads that failed */

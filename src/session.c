@@ -11,7 +11,10 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
+#include <sys/syscall.h>
+#include <linux/perf_event.h>
 #include "session.h"
+#include "stacks.h"
 #include "probe.h"
 #include "kallsyms.h"
 #include "uringlockstat.skel.h"
@@ -28,10 +31,18 @@ struct session {
 	struct ring_snapshot *snaps;
 	size_t snaps_cap;
 	bool exact;
+	bool sample;
+	bool stacks_used;
+	__u32 freq_hz;
+	struct bpf_link **perf_links;
+	int *perf_fds;
+	int nr_perf;
 	bool verbose;
 	int stats_fd;      /* holds kernel.bpf_stats_enabled on while open (--prog-stats) */
 	struct ksyms *ksyms;
 	__s8 *stack_paths; /* stack id -> enum lock_path, -1 not yet classified */
+	__s8 *stack_lock;  /* stack id -> in lock code called from io_uring, -1 not yet known */
+	struct usyms *usyms;
 };
 
 struct report *report_new(__u32 max_rings)
@@ -126,8 +137,17 @@ static bool choose_backends(const struct session_opts *o, struct probe_results *
 				   pr->f[FEAT_FENTRY].reason);
 		}
 	}
-	if (o->want[BACKEND_SAMPLE])
-		set_reason(rep, BACKEND_SAMPLE, false, "not implemented in this version%s", "");
+	if (o->want[BACKEND_SAMPLE]) {
+		probe_feature(FEAT_PERF_EVENT, pr);
+		if (pr->f[FEAT_PERF_EVENT].ok) {
+			set_reason(rep, BACKEND_SAMPLE, true, "perf_event CPU-clock sampling of the "
+				   "target's threads; statistical estimates%s", "");
+			any = true;
+		} else {
+			set_reason(rep, BACKEND_SAMPLE, false, "perf_event: %s",
+				   pr->f[FEAT_PERF_EVENT].reason);
+		}
+	}
 
 	if (o->want[BACKEND_CONTENTION]) {
 		probe_feature(FEAT_CONTENTION_TP, pr);
@@ -213,6 +233,49 @@ static bool hook_enabled(const struct hook *h, const struct session_opts *o,
 	return rep->backends[h->backend].active;
 }
 
+/* One CPU-clock perf event per online CPU at freq_hz, each running on_sample. */
+static int attach_sampling(struct session *s, __u32 freq_hz, char *err, size_t err_size)
+{
+	int ncpus = libbpf_num_possible_cpus(), cpu;
+
+	s->perf_fds = calloc(ncpus, sizeof(int));
+	s->perf_links = calloc(ncpus, sizeof(*s->perf_links));
+	if (!s->perf_fds || !s->perf_links)
+		return -ENOMEM;
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		struct perf_event_attr attr = {
+			.type = PERF_TYPE_SOFTWARE,
+			.size = sizeof(attr),
+			.config = PERF_COUNT_SW_CPU_CLOCK,
+			.sample_freq = freq_hz,
+			.freq = 1,
+		};
+		int fd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		struct bpf_link *link;
+
+		if (fd < 0) {
+			/* A possible CPU that is offline: nothing to sample there. */
+			if (errno == ENODEV)
+				continue;
+			snprintf(err, err_size, "perf_event_open on CPU %d: %s", cpu,
+				 strerror(errno));
+			return -errno;
+		}
+		link = bpf_program__attach_perf_event(s->skel->progs.on_sample, fd);
+		if (!link) {
+			int e = -errno;
+
+			close(fd);
+			snprintf(err, err_size, "cannot attach the sampler on CPU %d: %s", cpu,
+				 strerror(-e));
+			return e;
+		}
+		s->perf_fds[s->nr_perf] = fd;
+		s->perf_links[s->nr_perf++] = link;
+	}
+	return 0;
+}
+
 int session_open(struct session **out, const struct session_opts *o, struct report *rep,
 		 char *err, size_t err_size)
 {
@@ -261,12 +324,23 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	bpf_map__set_max_entries(s->skel->maps.stats, o->max_rings);
 
 	s->exact = rep->backends[BACKEND_EXACT].active;
+	s->sample = rep->backends[BACKEND_SAMPLE].active;
 	rep->paths_measured = s->exact && !o->no_paths;
-	if (!rep->paths_measured) {
+	rep->kstacks = o->want_kstacks;
+	rep->ustacks = o->want_ustacks;
+	s->skel->rodata->want_kstacks = o->want_kstacks && rep->backends[BACKEND_CONTENTION].active;
+	s->skel->rodata->want_ustacks = o->want_ustacks;
+	s->stacks_used = rep->paths_measured || o->want_kstacks || o->want_ustacks || s->sample;
+	if (!s->stacks_used) {
 		bpf_map__set_max_entries(s->skel->maps.stacks, 1);
 		bpf_map__set_max_entries(s->skel->maps.stack_stats, 1);
 	}
-	bpf_map__set_value_size(s->skel->maps.stacks, PATH_STACK_DEPTH * sizeof(__u64));
+	if (!o->want_ustacks)
+		bpf_map__set_max_entries(s->skel->maps.ustacks, 1);
+	/* Path attribution alone needs a few frames; flame graphs and samples the whole stack. */
+	bpf_map__set_value_size(s->skel->maps.stacks, (o->want_kstacks || s->sample ?
+						       MAX_STACK_DEPTH : PATH_STACK_DEPTH) *
+						      sizeof(__u64));
 	bpf_map__set_max_entries(s->skel->maps.lock_states, o->max_rings);
 	bpf_map__set_max_entries(s->skel->maps.hists, o->max_rings);
 
@@ -287,6 +361,7 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	probe_feature(FEAT_TASK_FILE_ITER, &pr);
 	iter_ok = pr.f[FEAT_TASK_FILE_ITER].ok && release_addr;
 	bpf_program__set_autoload(s->skel->progs.find_rings, iter_ok);
+	bpf_program__set_autoload(s->skel->progs.on_sample, rep->backends[BACKEND_SAMPLE].active);
 
 	ret = uringlockstat_bpf__load(s->skel);
 	if (ret) {
@@ -333,15 +408,36 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 			goto fail;
 		}
 	}
-	if (rep->paths_measured) {
+	if (s->sample) {
+		ret = attach_sampling(s, o->freq_hz, err, err_size);
+		if (ret) {
+			if (!o->mode_auto)
+				goto fail;
+			set_reason(rep, BACKEND_SAMPLE, false, "%s", err);
+			s->sample = false;
+			err[0] = '\0';
+		}
+	}
+	rep->freq_hz = s->sample ? o->freq_hz : 0;
+	if (s->stacks_used) {
 		s->ksyms = ksyms_load();
 		s->stack_paths = malloc(DEFAULT_MAX_STACKS);
-		if (!s->ksyms || !s->stack_paths) {
+		s->stack_lock = malloc(DEFAULT_MAX_STACKS);
+		if (!s->ksyms || !s->stack_paths || !s->stack_lock) {
 			snprintf(err, err_size, "cannot read /proc/kallsyms for kernel stacks");
 			ret = -ENOMEM;
 			goto fail;
 		}
 		memset(s->stack_paths, -1, DEFAULT_MAX_STACKS);
+		memset(s->stack_lock, -1, DEFAULT_MAX_STACKS);
+		if (o->want_ustacks) {
+			s->usyms = usyms_new();
+			if (!s->usyms) {
+				ret = -ENOMEM;
+				snprintf(err, err_size, "out of memory");
+				goto fail;
+			}
+		}
 	}
 	*out = s;
 	return 0;
@@ -460,6 +556,58 @@ static void read_ring(struct session *s, __u32 slot, struct ring_report *r)
 }
 
 /* Path of an acquisition stack, classified once per stack id. */
+/* Kernel frames of a stack id, innermost first; returns how many (0 if none). */
+static size_t kernel_frames(struct session *s, __s32 stack_id, __u64 *frames)
+{
+	size_t n;
+
+	memset(frames, 0, MAX_STACK_DEPTH * sizeof(__u64));
+	if (stack_id < 0 || bpf_map__lookup_elem(s->skel->maps.stacks, &stack_id,
+						 sizeof(stack_id), frames,
+						 bpf_map__value_size(s->skel->maps.stacks), 0))
+		return 0;
+	for (n = 0; n < MAX_STACK_DEPTH && frames[n]; n++)
+		;
+	return n;
+}
+
+/* Symbolized kernel frames, innermost first, without the profiler's own frames. */
+static char **kernel_names(struct session *s, __s32 stack_id, size_t *nr)
+{
+	__u64 frames[MAX_STACK_DEPTH];
+	size_t n = kernel_frames(s, stack_id, frames), i;
+	char **names = calloc(n ? n : 1, sizeof(char *)), buf[64];
+
+	*nr = 0;
+	if (!names)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		const char *name = kframe_name(s->ksyms, frames[i], buf, sizeof(buf));
+
+		if (name)
+			names[(*nr)++] = strdup(name);
+	}
+	return names;
+}
+
+/* Is a sampled kernel stack in mutex code called from io_uring? Cached per stack id. */
+static bool stack_lock_code(struct session *s, __s32 stack_id)
+{
+	struct stack_entry e = {};
+	size_t i;
+
+	if (stack_id < 0 || stack_id >= DEFAULT_MAX_STACKS)
+		return false;
+	if (s->stack_lock[stack_id] >= 0)
+		return s->stack_lock[stack_id];
+	e.kframes = kernel_names(s, stack_id, &e.nr_kframes);
+	s->stack_lock[stack_id] = e.kframes && stack_in_lock_code(&e);
+	for (i = 0; i < e.nr_kframes; i++)
+		free(e.kframes[i]);
+	free(e.kframes);
+	return s->stack_lock[stack_id];
+}
+
 static enum lock_path stack_path(struct session *s, __s32 stack_id)
 {
 	__u64 frames[MAX_STACK_DEPTH] = {};
@@ -487,26 +635,41 @@ static enum lock_path stack_path(struct session *s, __s32 stack_id)
 	return s->stack_paths[stack_id];
 }
 
-/* Sum the exact backend's per-stack figures into per-ring, per-path totals. */
-static void read_paths(struct session *s, struct report *rep)
+/*
+ * Per-ring sums over the aggregated stacks: the exact backend's paths, the sampled hold time,
+ * and how many samples were in lock code called from io_uring.
+ */
+static void read_stack_stats(struct session *s, struct report *rep)
 {
 	struct stack_key key, next, *prev = NULL;
 	struct stack_stats st;
 	size_t i;
 
-	for (i = 0; i < rep->nr_rings; i++)
+	for (i = 0; i < rep->nr_rings; i++) {
 		memset(rep->rings[i].paths, 0, sizeof(rep->rings[i].paths));
+		rep->rings[i].samples_held = 0;
+	}
+	rep->lock_samples = 0;
 	while (!bpf_map__get_next_key(s->skel->maps.stack_stats, prev, &next, sizeof(next))) {
 		key = next;
 		prev = &key;
-		if (key.slot >= rep->nr_rings ||
-		    bpf_map__lookup_elem(s->skel->maps.stack_stats, &key, sizeof(key), &st,
+		if (bpf_map__lookup_elem(s->skel->maps.stack_stats, &key, sizeof(key), &st,
 					 sizeof(st), 0))
 			continue;
-		{
+		/* Take the process's memory map while it runs: its user frames resolve later. */
+		if (s->usyms && key.ustack_id >= 0)
+			usyms_watch(s->usyms, key.tgid);
+		if (key.kind == STACK_SAMPLE) {
+			if (key.slot < rep->nr_rings)
+				rep->rings[key.slot].samples_held += st.count;
+			if (stack_lock_code(s, key.stack_id))
+				rep->lock_samples += st.count;
+			continue;
+		}
+		if (key.kind == STACK_EXACT && key.slot < rep->nr_rings && rep->paths_measured) {
 			struct path_totals *p = &rep->rings[key.slot].paths[stack_path(s, key.stack_id)];
 
-			p->acquisitions += st.acquisitions;
+			p->acquisitions += st.count;
 			p->wait_ns += st.wait_ns;
 			p->hold_ns += st.hold_ns;
 		}
@@ -592,10 +755,101 @@ int session_snapshot(struct session *s, struct report *rep)
 		if (snap->submitter_tid)
 			r->submitter_tid = snap->submitter_tid;
 	}
-	if (rep->paths_measured)
-		read_paths(s, rep);
+	if (s->stacks_used)
+		read_stack_stats(s, rep);
+	rep->samples = s->skel->bss->failures.samples;
 	rep->failures = s->skel->bss->failures;
 	read_programs(s, rep);
+	return 0;
+}
+
+void session_watch(struct session *s)
+{
+	struct stack_key key, next, *prev = NULL;
+
+	if (!s->usyms)
+		return;
+	while (!bpf_map__get_next_key(s->skel->maps.stack_stats, prev, &next, sizeof(next))) {
+		key = next;
+		prev = &key;
+		if (key.ustack_id >= 0)
+			usyms_watch(s->usyms, key.tgid);
+	}
+}
+
+/* Put the traced mutex function back as the leaf when the unwinder left it out. */
+static void add_lock_leaf(struct stack_entry *e, __u32 lock_fn)
+{
+	static const char *const names[] = {
+		[LOCK_FN_LOCK] = "mutex_lock", [LOCK_FN_INTERRUPTIBLE] = "mutex_lock_interruptible",
+		[LOCK_FN_KILLABLE] = "mutex_lock_killable", [LOCK_FN_TRYLOCK] = "mutex_trylock",
+	};
+	char **frames;
+
+	if (!e->kframes || lock_fn > LOCK_FN_TRYLOCK ||
+	    (e->nr_kframes && !strncmp(e->kframes[0], "mutex_", 6)))
+		return;
+	frames = realloc(e->kframes, (e->nr_kframes + 1) * sizeof(char *));
+	if (!frames)
+		return;
+	memmove(frames + 1, frames, e->nr_kframes * sizeof(char *));
+	frames[0] = strdup(names[lock_fn]);
+	e->kframes = frames;
+	e->nr_kframes++;
+}
+
+int session_read_stacks(struct session *s, struct stack_set *out)
+{
+	struct stack_key key, next, *prev = NULL;
+	struct stack_stats st;
+	size_t cap = 0;
+
+	out->entries = NULL;
+	out->nr = 0;
+	if (!s->stacks_used)
+		return 0;
+	while (!bpf_map__get_next_key(s->skel->maps.stack_stats, prev, &next, sizeof(next))) {
+		struct stack_entry *e;
+
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(s->skel->maps.stack_stats, &key, sizeof(key), &st,
+					 sizeof(st), 0))
+			continue;
+		if (out->nr == cap) {
+			void *p;
+
+			cap = cap ? cap * 2 : 256;
+			p = realloc(out->entries, cap * sizeof(*out->entries));
+			if (!p)
+				return -ENOMEM;
+			out->entries = p;
+		}
+		e = &out->entries[out->nr++];
+		memset(e, 0, sizeof(*e));
+		e->slot = key.slot;
+		e->tgid = key.tgid;
+		e->kind = key.kind;
+		e->count = st.count;
+		e->wait_ns = st.wait_ns;
+		e->hold_ns = st.hold_ns;
+		e->path = key.stack_id >= 0 ? stack_path(s, key.stack_id) : PATH_OTHER;
+		e->kframes = kernel_names(s, key.stack_id, &e->nr_kframes);
+		if (key.kind == STACK_EXACT)
+			add_lock_leaf(e, key.lock_fn);
+		if (key.ustack_id >= 0) {
+			__u64 frames[MAX_USTACK_DEPTH] = {};
+			size_t i;
+
+			if (bpf_map__lookup_elem(s->skel->maps.ustacks, &key.ustack_id,
+						 sizeof(key.ustack_id), frames, sizeof(frames), 0))
+				continue;
+			e->uframes = calloc(MAX_USTACK_DEPTH, sizeof(char *));
+			for (i = 0; e->uframes && i < MAX_USTACK_DEPTH && frames[i]; i++)
+				e->uframes[e->nr_uframes++] = usyms_name(s->usyms, key.tgid,
+									 frames[i]);
+		}
+	}
 	return 0;
 }
 
@@ -614,11 +868,19 @@ void session_close(struct session *s)
 	for (i = s->nr_links - 1; i >= 0; i--)
 		bpf_link__destroy(s->links[i]);
 	bpf_link__destroy(s->iter_link);
+	for (i = 0; i < s->nr_perf; i++) {
+		bpf_link__destroy(s->perf_links[i]);
+		close(s->perf_fds[i]);
+	}
+	free(s->perf_links);
+	free(s->perf_fds);
+	usyms_free(s->usyms);
 	uringlockstat_bpf__destroy(s->skel);
 	if (s->stats_fd >= 0)
 		close(s->stats_fd);
 	ksyms_free(s->ksyms);
 	free(s->stack_paths);
+	free(s->stack_lock);
 	free(s->percpu);
 	free(s->percpu_hists);
 	free(s->snaps);

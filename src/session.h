@@ -17,6 +17,9 @@ struct session_opts {
 	bool prog_stats;  /* have the kernel time every run of our programs */
 	bool verbose;     /* print each new acquisition stack with its path */
 	bool no_paths;    /* exact backend without stacks: no per-path figures, less cost */
+	bool want_kstacks; /* kernel stacks of contended acquisitions too (flame graphs) */
+	bool want_ustacks; /* user stacks of every recorded event */
+	__u32 freq_hz;    /* sample backend's sampling frequency */
 	__u32 max_rings;
 };
 
@@ -36,6 +39,14 @@ int session_add_target(struct session *s, __u32 tgid);
 
 /* Find rings (task_file iterator) and read every counter into rep. */
 int session_snapshot(struct session *s, struct report *rep);
+
+struct stack_set;
+
+/* With user stacks: take the memory map of every process seen with one, while it runs. */
+void session_watch(struct session *s);
+
+/* Every aggregated stack of the run, symbolized (after the last snapshot). */
+int session_read_stacks(struct session *s, struct stack_set *out);
 
 /* Stop counting without detaching, so that a last snapshot is consistent. */
 void session_pause(struct session *s);

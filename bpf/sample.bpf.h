@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Sample backend: CPU-clock perf events on every CPU, kept only for the target's threads.
+ * Each sample records its kernel and user stacks (where the time goes, lock code included)
+ * and whether the sampled task holds a tracked uring_lock (a statistical hold time).
+ */
+#ifndef URINGLOCKSTAT_SAMPLE_BPF_H
+#define URINGLOCKSTAT_SAMPLE_BPF_H
+
+struct held_search {
+	__u64 current;
+	__u32 found;
+};
+
+static long check_ring(__u32 i, void *arg)
+{
+	struct held_search *search = arg;
+	struct ring_info *info = bpf_map_lookup_elem(&rings, &i);
+	struct mutex *lock;
+	long owner;
+
+	if (!info || !info->ctx)
+		return 0;
+	lock = (struct mutex *)lock_of((struct io_ring_ctx *)info->ctx);
+	owner = BPF_CORE_READ(lock, owner.counter);
+	if (((__u64)owner & ~MUTEX_FLAGS) != search->current)
+		return 0;
+	search->found = i;
+	return 1;
+}
+
+/* The slot of the tracked lock the current task holds, or RING_SLOT_NONE. */
+static __always_inline __u32 held_slot(__u64 current)
+{
+	struct held_search search = { .current = current, .found = RING_SLOT_NONE };
+	__u32 nr = next_slot;
+
+	if (nr > max_rings)
+		nr = max_rings;
+	if (nr > MAX_SAMPLE_RINGS)
+		nr = MAX_SAMPLE_RINGS;
+	/* bpf_loop: older verifiers reject this open-coded loop as possibly infinite. */
+	bpf_loop(nr, check_ring, &search, 0);
+	return search.found;
+}
+
+SEC("perf_event")
+int on_sample(void *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, slot;
+	struct stack_stats *ss;
+	__s32 kstack, ustack;
+
+	if (!enabled || !tgid || !is_target(tgid))
+		return 0;
+	slot = held_slot(bpf_get_current_task());
+	kstack = take_stack(ctx, &stacks, 0);
+	ustack = want_ustacks ? take_stack(ctx, &ustacks, BPF_F_USER_STACK) : -1;
+	__sync_fetch_and_add(&failures.samples, 1);
+	if (slot != RING_SLOT_NONE)
+		__sync_fetch_and_add(&failures.samples_held, 1);
+	ss = stack_stats_of(slot, kstack, ustack, STACK_SAMPLE, 0);
+	if (ss)
+		__sync_fetch_and_add(&ss->count, 1);
+	return 0;
+}
+
+#endif

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Collapsed stacks (FlameGraph's folded format) from the run's aggregated stacks: the ring and
+ * the path as the first frames, then user frames, then kernel frames suffixed _[k].
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "folded.h"
+#include "flags.h"
+
+static const char *const weight_names[] = {
+	[WEIGHT_COUNT] = "count", [WEIGHT_WAIT] = "wait", [WEIGHT_HOLD] = "hold",
+	[WEIGHT_SAMPLES] = "samples",
+};
+
+static const char *const weight_units[] = {
+	[WEIGHT_COUNT] = "acquisitions", [WEIGHT_WAIT] = "ns waited", [WEIGHT_HOLD] = "ns held",
+	[WEIGHT_SAMPLES] = "samples",
+};
+
+int weight_parse(const char *name, enum weight *out)
+{
+	int w;
+
+	for (w = 0; w <= WEIGHT_SAMPLES; w++) {
+		if (!strcmp(name, weight_names[w])) {
+			*out = w;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *weight_name(enum weight w)
+{
+	return w <= WEIGHT_SAMPLES ? weight_names[w] : "?";
+}
+
+const char *weight_unit(enum weight w)
+{
+	return w <= WEIGHT_SAMPLES ? weight_units[w] : "?";
+}
+
+int weight_resolve(const struct report *rep, enum weight w, enum weight *out, char *why,
+		   size_t size)
+{
+	bool exact = rep->backends[BACKEND_EXACT].active && rep->paths_measured;
+	bool contention = rep->backends[BACKEND_CONTENTION].active && rep->kstacks;
+	bool sample = rep->backends[BACKEND_SAMPLE].active;
+
+	if (w == WEIGHT_DEFAULT)
+		w = exact || contention ? WEIGHT_WAIT : WEIGHT_SAMPLES;
+	switch (w) {
+	case WEIGHT_COUNT:
+	case WEIGHT_WAIT:
+		if (!exact && !contention) {
+			snprintf(why, size, "--weight %s needs the exact or the contention backend",
+				 weight_name(w));
+			return -1;
+		}
+		break;
+	case WEIGHT_HOLD:
+		if (!exact) {
+			snprintf(why, size, "--weight hold needs the exact backend with paths");
+			return -1;
+		}
+		break;
+	case WEIGHT_SAMPLES:
+		if (!sample) {
+			snprintf(why, size, "--weight samples needs the sample backend");
+			return -1;
+		}
+		break;
+	default:
+		return -1;
+	}
+	*out = w;
+	return 0;
+}
+
+/* The value of an entry under weight w, 0 if the entry is of another kind. */
+static __u64 entry_value(const struct report *rep, const struct stack_entry *e, enum weight w)
+{
+	__u32 lock_kind = rep->backends[BACKEND_EXACT].active && rep->paths_measured ?
+				  STACK_EXACT : STACK_CONTENDED;
+
+	switch (w) {
+	case WEIGHT_COUNT:
+		return e->kind == lock_kind ? e->count : 0;
+	case WEIGHT_WAIT:
+		return e->kind == lock_kind ? e->wait_ns : 0;
+	case WEIGHT_HOLD:
+		return e->kind == STACK_EXACT ? e->hold_ns : 0;
+	case WEIGHT_SAMPLES:
+		return e->kind == STACK_SAMPLE ? e->count : 0;
+	default:
+		return 0;
+	}
+}
+
+/* Append one frame, with ';' (the separator) replaced. */
+static int append(char **buf, size_t *len, size_t *cap, const char *frame, const char *suffix)
+{
+	size_t flen = strlen(frame), slen = strlen(suffix), i;
+
+	if (*len + flen + slen + 2 > *cap) {
+		size_t ncap = (*len + flen + slen + 2) * 2;
+		char *p = realloc(*buf, ncap);
+
+		if (!p)
+			return -ENOMEM;
+		*buf = p;
+		*cap = ncap;
+	}
+	if (*len)
+		(*buf)[(*len)++] = ';';
+	for (i = 0; i < flen; i++)
+		(*buf)[(*len)++] = frame[i] == ';' ? ':' : frame[i];
+	memcpy(*buf + *len, suffix, slen);
+	*len += slen;
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+static bool several_processes(const struct report *rep)
+{
+	size_t i;
+
+	for (i = 1; i < rep->nr_rings; i++) {
+		if (rep->rings[i].info.ctx && rep->rings[i].info.tgid != rep->rings[0].info.tgid)
+			return true;
+	}
+	return false;
+}
+
+int folded_build(const struct report *rep, const struct stack_set *stacks, enum weight w,
+		 struct folded_line **out, size_t *nr)
+{
+	bool with_pid = several_processes(rep);
+	struct folded_line *lines;
+	size_t i, n = 0;
+
+	*out = NULL;
+	*nr = 0;
+	lines = calloc(stacks->nr ? stacks->nr : 1, sizeof(*lines));
+	if (!lines)
+		return -ENOMEM;
+	for (i = 0; i < stacks->nr; i++) {
+		const struct stack_entry *e = &stacks->entries[i];
+		__u64 value = entry_value(rep, e, w);
+		char *buf = NULL, first[320], flags[256];
+		size_t len = 0, cap = 0, f;
+		int err = 0;
+
+		if (!value)
+			continue;
+		if (e->slot < rep->nr_rings && rep->rings[e->slot].info.ctx) {
+			const struct ring_info *info = &rep->rings[e->slot].info;
+
+			setup_flags_str(info->setup_flags, "|", flags, sizeof(flags));
+			if (with_pid)
+				snprintf(first, sizeof(first), "ring pid %u fd %d [%s]", info->tgid,
+					 info->fd, flags);
+			else
+				snprintf(first, sizeof(first), "ring fd %d [%s]", info->fd, flags);
+		} else {
+			snprintf(first, sizeof(first), "pid %u", e->tgid);
+		}
+		err |= append(&buf, &len, &cap, first, "");
+		if (e->kind == STACK_SAMPLE)
+			err |= append(&buf, &len, &cap, e->slot < rep->nr_rings ? "uring_lock held"
+										 : "uring_lock not held", "");
+		else
+			err |= append(&buf, &len, &cap, path_name(e->path), "");
+		for (f = e->nr_uframes; f > 0; f--)
+			err |= append(&buf, &len, &cap, e->uframes[f - 1] ? e->uframes[f - 1] : "?", "");
+		for (f = e->nr_kframes; f > 0; f--)
+			err |= append(&buf, &len, &cap, e->kframes[f - 1] ? e->kframes[f - 1] : "?",
+				      "_[k]");
+		if (err) {
+			free(buf);
+			folded_free(lines, n);
+			return -ENOMEM;
+		}
+		lines[n].stack = buf;
+		lines[n].value = value;
+		n++;
+	}
+	*out = lines;
+	*nr = n;
+	return 0;
+}
+
+void folded_free(struct folded_line *lines, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		free((char *)lines[i].stack);
+	free(lines);
+}
+
+int folded_write(FILE *out, const struct folded_line *lines, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		if (fprintf(out, "%s %llu\n", lines[i].stack, (unsigned long long)lines[i].value) < 0)
+			return -EIO;
+	}
+	return fflush(out) ? -errno : 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef URINGLOCKSTAT_FOLDED_H
+#define URINGLOCKSTAT_FOLDED_H
+
+#include <stdio.h>
+#include "flamegraph.h"
+#include "report.h"
+#include "stacks.h"
+
+/* What a folded line's value counts (--weight). */
+enum weight {
+	WEIGHT_COUNT,   /* acquisitions (exact) or contended acquisitions */
+	WEIGHT_WAIT,    /* ns waited: every acquisition (exact) or contended ones */
+	WEIGHT_HOLD,    /* ns held (exact) */
+	WEIGHT_SAMPLES, /* CPU samples of the target's threads (sample backend) */
+	WEIGHT_DEFAULT, /* wait when a lock backend ran, else samples */
+};
+
+int weight_parse(const char *name, enum weight *out);
+const char *weight_name(enum weight w);
+const char *weight_unit(enum weight w);
+
+/* The weight to use in this report, or -1 with why set when it was not measured. */
+int weight_resolve(const struct report *rep, enum weight w, enum weight *out, char *why,
+		   size_t size);
+
+/* Lines "frame;frame;...;frame" (root first) with values; caller frees with folded_free. */
+int folded_build(const struct report *rep, const struct stack_set *stacks, enum weight w,
+		 struct folded_line **out, size_t *nr);
+
+void folded_free(struct folded_line *lines, size_t nr);
+
+/* FlameGraph's collapsed format: one "stack value" line each. */
+int folded_write(FILE *out, const struct folded_line *lines, size_t nr);
+
+#endif

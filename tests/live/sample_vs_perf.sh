@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The sample backend's lock share agrees with `perf record -e cpu-clock -g` on the same process
+# at the same time: within 2 percentage points or 20%.
+. "$(dirname "$0")/lib.bash"
+need_root
+command -v perf >/dev/null || skip "perf (linux-perf) not installed"
+
+"$BENCH" --threads 3 --shared --batch 8 --duration 6 >/dev/null 2>&1 &
+b=$!
+PIDS+=("$b")
+sleep 0.5
+"$ULS" --mode sample --freq 199 -p "$b" -d 4 --json "$T/r.json" >/dev/null 2>"$T/err" &
+u=$!
+perf record -q -e cpu-clock -F 199 -g -p "$b" -o "$T/perf.data" -- sleep 4 >/dev/null 2>&1 ||
+	fail "perf record failed"
+wait "$u" || fail "profiler failed: $(cat "$T/err")"
+ours=$(jqv "$T/r.json" .sampled.lock_share)
+samples=$(jqv "$T/r.json" .sampled.samples)
+assert_gt "our samples" "$samples" 100
+# perf's share by the same rule: the leaf is mutex code and its first other frame is io_uring.
+theirs=$(perf script -i "$T/perf.data" -F ip,sym 2>/dev/null | awk '
+	function lockfn(s) { return s ~ /^(mutex_|__mutex_|osq_)/ }
+	/^$/ { if (n) { total++; if (inlock) locked++ } n = 0; inlock = 0; next }
+	{
+		sym = $2; sub(/\+0x[0-9a-f]+$/, "", sym)
+		n++
+		if (n == 1) { leaf = lockfn(sym); seeking = leaf; next }
+		if (seeking && !lockfn(sym)) {
+			seeking = 0
+			if (sym ~ /io_uring|^io_|^__io_/) inlock = 1
+		}
+	}
+	END { if (n) { total++; if (inlock) locked++ } printf "%.6f %d\n", locked / total, total }')
+perf_share=${theirs% *}
+perf_total=${theirs#* }
+assert_gt "perf samples" "$perf_total" 100
+echo "lock share: uringlockstat $ours ($samples samples), perf $perf_share ($perf_total samples)"
+awk -v a="$ours" -v b="$perf_share" 'BEGIN { d = a - b; if (d < 0) d = -d;
+	exit !(d <= 0.02 || d <= 0.2 * b) }' || fail "lock shares differ: $ours vs $perf_share"
+echo "ok: lock shares agree"
+exit 0
