@@ -1,0 +1,725 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * compare's engine. Every metric is normalised (per SQE, per acquisition, a percentile, a
+ * rate) so that runs of different lengths compare; each repeated run gives one sample, the
+ * medians give the change, and a Mann-Whitney U test says whether the change is more than the
+ * spread between runs. A figure missing on either side is "not comparable", never a pass.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "compare_metrics.h"
+#include "stats.h"
+
+/*
+ * Default limits: per-SQE rates and shares move little between runs of one workload (10%);
+ * latency percentiles come from log2-spaced histogram buckets and jump by whole buckets (20%);
+ * throughput of the profiled workload is the most stable figure and the one users feel (5%).
+ */
+const struct cmp_metric_info cmp_metrics[CMP_METRIC_COUNT] = {
+	[CMP_ACQ_PER_SQE] = { "acq_per_sqe", "lock acquisitions per SQE (acquisitions / sqes)",
+			      "", 10, false, CMP_SCOPE_RING },
+	[CMP_CONTENDED_SHARE] = { "contended_share", "contended share: contended / acquisitions, "
+				  "or contended / sqes when acquisitions is null", "", 10, false,
+				  CMP_SCOPE_RING },
+	[CMP_WAIT_P50] = { "wait_p50", "median wait of contended acquisitions (wait_ns.p50)", "ns",
+			   20, false, CMP_SCOPE_RING },
+	[CMP_WAIT_P99] = { "wait_p99", "99th percentile wait (wait_ns.p99)", "ns", 20, false,
+			   CMP_SCOPE_RING },
+	[CMP_HOLD_P50] = { "hold_p50", "median hold time (hold_ns.p50; exact backend)", "ns", 20,
+			   false, CMP_SCOPE_RING },
+	[CMP_HOLD_P99] = { "hold_p99", "99th percentile hold time (hold_ns.p99; exact backend)",
+			   "ns", 20, false, CMP_SCOPE_RING },
+	[CMP_HANDOFFS_PER_ACQ] = { "handoffs_per_acq", "handoffs per acquisition (exact backend)",
+				   "", 10, false, CMP_SCOPE_RING },
+	[CMP_LOCK_NS_PER_SQE] = { "lock_ns_per_sqe", "lock time per SQE: hold_ns.total / sqes, "
+				  "or wait_ns.total / sqes (labelled wait) without hold times",
+				  "ns", 10, false, CMP_SCOPE_RING },
+	[CMP_THROUGHPUT] = { "throughput", "SQEs per second (sqes / duration_ns); a drop is the "
+			     "regression", "/s", 5, true, CMP_SCOPE_RING },
+	[CMP_PATH_ACQ_PER_SQE] = { "path_acq_per_sqe", "per kernel path: acquisitions per SQE",
+				   "", 10, false, CMP_SCOPE_PATH },
+	[CMP_PATH_HOLD_NS_PER_ACQ] = { "path_hold_ns_per_acq", "per kernel path: hold ns per "
+				       "acquisition (hold_ns / acquisitions)", "ns", 20, false,
+				       CMP_SCOPE_PATH },
+	[CMP_SAMPLED_LOCK_SHARE] = { "sampled_lock_share", "CPU share of lock code sampled by the "
+				     "sample backend (sampled.lock_share)", "", 10, false,
+				     CMP_SCOPE_RUN },
+};
+
+int cmp_metric_by_name(const char *name)
+{
+	int m;
+
+	for (m = 0; m < CMP_METRIC_COUNT; m++) {
+		if (!strcmp(cmp_metrics[m].name, name))
+			return m;
+	}
+	return -1;
+}
+
+const char *cmp_verdict_name(enum cmp_verdict v)
+{
+	switch (v) {
+	case CMP_OK:
+		return "ok";
+	case CMP_REGRESSION:
+		return "REGRESSION";
+	case CMP_IMPROVED:
+		return "improved";
+	case CMP_NOISE:
+		return "noise";
+	default:
+		return "not comparable";
+	}
+}
+
+void cmp_options_init(struct cmp_options *o)
+{
+	int m;
+
+	memset(o, 0, sizeof(*o));
+	for (m = 0; m < CMP_METRIC_COUNT; m++)
+		o->max_regress_pct[m] = cmp_metrics[m].default_pct;
+	o->alpha = 0.05;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void sample_missing(struct cmp_sample *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	s->valid = false;
+	va_start(ap, fmt);
+	vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	va_end(ap);
+}
+
+static void sample_set(struct cmp_sample *s, double value, const char *variant)
+{
+	s->valid = true;
+	s->value = value;
+	s->variant = variant;
+}
+
+/* The SQE count as a divisor: known and not zero. */
+static bool sqes_divisor(const struct saved_ring *ring, struct cmp_sample *s, double *out)
+{
+	if (!ring->sqes.valid) {
+		sample_missing(s, "sqes is null");
+		return false;
+	}
+	if (!ring->sqes.value) {
+		sample_missing(s, "sqes is 0");
+		return false;
+	}
+	*out = (double)ring->sqes.value;
+	return true;
+}
+
+static const struct saved_path *find_path(const struct saved_ring *ring, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ring->nr_paths; i++) {
+		if (!strcmp(ring->paths[i].name, name))
+			return &ring->paths[i];
+	}
+	return NULL;
+}
+
+static void path_sample(const struct saved_ring *ring, enum cmp_metric m, const char *name,
+			struct cmp_sample *s)
+{
+	const struct saved_path *p;
+	double sqes;
+
+	/*
+	 * The report leaves out paths without acquisitions; only an empty (or absent) "paths"
+	 * says nothing was attributed at all (no exact backend, or --no-paths).
+	 */
+	if (!ring->nr_paths) {
+		sample_missing(s, "no paths in the report (needs the exact backend with stacks)");
+		return;
+	}
+	p = find_path(ring, name);
+	if (m == CMP_PATH_ACQ_PER_SQE) {
+		if (sqes_divisor(ring, s, &sqes))
+			sample_set(s, p ? (double)p->acquisitions / sqes : 0, NULL);
+		return;
+	}
+	if (!p || !p->acquisitions) {
+		sample_missing(s, "no acquisitions on path %s", name);
+		return;
+	}
+	if (!p->hold_ns.valid) {
+		sample_missing(s, "paths.%s.hold_ns is null", name);
+		return;
+	}
+	sample_set(s, (double)p->hold_ns.value / (double)p->acquisitions, NULL);
+}
+
+void cmp_ring_sample(const struct saved_run *run, const struct saved_ring *ring, enum cmp_metric m,
+		     const char *path, struct cmp_sample *s)
+{
+	const struct saved_count *acq = &ring->acquisitions;
+	double sqes;
+
+	memset(s, 0, sizeof(*s));
+	switch (m) {
+	case CMP_ACQ_PER_SQE:
+		if (!acq->valid)
+			sample_missing(s, "acquisitions is null (no counters or exact backend)");
+		else if (sqes_divisor(ring, s, &sqes))
+			/* Inferred counts are a lower bound: never compare them with exact ones. */
+			sample_set(s, (double)acq->value / sqes,
+				   ring->acquisitions_method && !strcmp(ring->acquisitions_method,
+									"exact") ? "exact"
+										 : "inferred");
+		break;
+	case CMP_CONTENDED_SHARE:
+		if (!ring->contended.valid)
+			sample_missing(s, "contended is null (no contention backend)");
+		else if (acq->valid && !acq->value)
+			sample_missing(s, "acquisitions is 0");
+		else if (acq->valid)
+			sample_set(s, (double)ring->contended.value / (double)acq->value,
+				   "per acquisition");
+		else if (sqes_divisor(ring, s, &sqes))
+			sample_set(s, (double)ring->contended.value / sqes, "per SQE");
+		break;
+	case CMP_WAIT_P50:
+	case CMP_WAIT_P99:
+		if (!ring->wait.valid)
+			sample_missing(s, "wait_ns is null (no contention backend)");
+		else
+			sample_set(s, (double)(m == CMP_WAIT_P50 ? ring->wait.ns.p50
+								 : ring->wait.ns.p99), NULL);
+		break;
+	case CMP_HOLD_P50:
+	case CMP_HOLD_P99:
+		if (!ring->hold.valid)
+			sample_missing(s, "hold_ns is null (needs the exact backend)");
+		else
+			sample_set(s, (double)(m == CMP_HOLD_P50 ? ring->hold.ns.p50
+								 : ring->hold.ns.p99), NULL);
+		break;
+	case CMP_HANDOFFS_PER_ACQ:
+		if (!ring->handoffs.valid)
+			sample_missing(s, "handoffs is null (needs the exact backend)");
+		else if (!acq->valid)
+			sample_missing(s, "acquisitions is null");
+		else if (!acq->value)
+			sample_missing(s, "acquisitions is 0");
+		else
+			sample_set(s, (double)ring->handoffs.value / (double)acq->value, NULL);
+		break;
+	case CMP_LOCK_NS_PER_SQE:
+		if (!ring->hold.valid && !ring->wait.valid)
+			sample_missing(s, "hold_ns and wait_ns are null");
+		else if (sqes_divisor(ring, s, &sqes))
+			sample_set(s, (double)(ring->hold.valid ? ring->hold.ns.total
+								: ring->wait.ns.total) / sqes,
+				   ring->hold.valid ? "hold" : "wait");
+		break;
+	case CMP_THROUGHPUT:
+		if (!run->duration_ns)
+			sample_missing(s, "duration_ns is 0");
+		else if (!ring->sqes.valid)
+			sample_missing(s, "sqes is null");
+		else
+			sample_set(s, (double)ring->sqes.value / (double)run->duration_ns * 1e9,
+				   NULL);
+		break;
+	case CMP_PATH_ACQ_PER_SQE:
+	case CMP_PATH_HOLD_NS_PER_ACQ:
+		path_sample(ring, m, path ? path : "", s);
+		break;
+	default:
+		sample_missing(s, "not a ring metric");
+		break;
+	}
+}
+
+void cmp_run_sample(const struct saved_run *run, enum cmp_metric m, struct cmp_sample *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (m != CMP_SAMPLED_LOCK_SHARE)
+		sample_missing(s, "not a run metric");
+	else if (!run->has_lock_share)
+		sample_missing(s, "sampled.lock_share is absent (no sample backend)");
+	else
+		sample_set(s, run->lock_share, NULL);
+}
+
+/* ---- matching ---- */
+
+static bool same_label(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* The order-th ring with these flags in run, or NULL. */
+static const struct saved_ring *find_ring(const struct saved_run *run, const char *flags,
+					  size_t order)
+{
+	size_t i;
+
+	for (i = 0; i < run->nr_rings; i++) {
+		if (!strcmp(run->rings[i].flags, flags) && !order--)
+			return &run->rings[i];
+	}
+	return NULL;
+}
+
+/* The place of rings[i] among the rings with its flags. */
+static size_t ring_order(const struct saved_run *run, size_t i)
+{
+	size_t j, order = 0;
+
+	for (j = 0; j < i; j++)
+		order += !strcmp(run->rings[j].flags, run->rings[i].flags);
+	return order;
+}
+
+__attribute__((format(printf, 2, 3)))
+static int add_note(struct cmp_result *res, const char *fmt, ...)
+{
+	char **notes, *note;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&note, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	notes = realloc(res->notes, (res->nr_notes + 1) * sizeof(*notes));
+	if (!notes) {
+		free(note);
+		return -1;
+	}
+	notes[res->nr_notes++] = note;
+	res->notes = notes;
+	return 0;
+}
+
+void cmp_ring_name(const struct cmp_result *res, const struct cmp_ring *ring, char *buf,
+		   size_t size)
+{
+	const char *label = res->base ? res->base->label : NULL;
+
+	snprintf(buf, size, "%s%s%s#%zu", label ? label : "", label ? "/" : "",
+		 ring->flags[0] ? ring->flags : "none", ring->order);
+}
+
+/* ---- samples and verdicts ---- */
+
+struct side {
+	const char *name;	/* "base" or "new" */
+	double *v;
+	size_t n;
+	const char *variant;
+	bool valid;
+	char why[160];
+};
+
+/*
+ * One sample per run of rep: of the ring (flags, order) for ring and path metrics, of the run
+ * for run metrics. A run without that ring gives no sample; a run with the figure missing
+ * makes the whole side not comparable.
+ */
+static int collect(const struct saved_report *rep, const char *name, enum cmp_metric m,
+		   const char *flags, size_t order, const char *path, struct side *side)
+{
+	size_t runs = saved_report_nr_samples(rep), i;
+	const struct saved_run *only_top = NULL;
+
+	memset(side, 0, sizeof(*side));
+	side->name = name;
+	side->valid = true;
+	/* A run figure only at the top level: the first run gives the one sample there is. */
+	if (cmp_metrics[m].scope == CMP_SCOPE_RUN && rep->nr_repeats && rep->run.has_lock_share) {
+		for (i = 0; i < rep->nr_repeats && !rep->repeats[i].has_lock_share; i++)
+			;
+		if (i == rep->nr_repeats) {
+			only_top = &rep->run;
+			runs = 1;
+		}
+	}
+	side->v = calloc(runs, sizeof(*side->v));
+	if (!side->v)
+		return -1;
+	for (i = 0; i < runs; i++) {
+		const struct saved_run *run = only_top ? only_top : saved_report_sample(rep, i);
+		struct cmp_sample s;
+
+		if (cmp_metrics[m].scope == CMP_SCOPE_RUN) {
+			cmp_run_sample(run, m, &s);
+		} else {
+			const struct saved_ring *ring = find_ring(run, flags, order);
+
+			if (!ring)
+				continue;
+			cmp_ring_sample(run, ring, m, path, &s);
+		}
+		if (!s.valid) {
+			side->valid = false;
+			if (runs > 1)
+				snprintf(side->why, sizeof(side->why), "%s run %zu: %s", name,
+					 i + 1, s.why);
+			else
+				snprintf(side->why, sizeof(side->why), "%s: %s", name, s.why);
+			return 0;
+		}
+		if (side->n && !same_label(side->variant, s.variant)) {
+			side->valid = false;
+			snprintf(side->why, sizeof(side->why), "%s runs mix %s and %s figures", name,
+				 side->variant, s.variant);
+			return 0;
+		}
+		side->variant = s.variant;
+		side->v[side->n++] = s.value;
+	}
+	if (!side->n) {
+		side->valid = false;
+		snprintf(side->why, sizeof(side->why), "%s: the ring is in none of its runs", name);
+	}
+	return 0;
+}
+
+static void decide(struct cmp_row *row, const struct side *b, const struct side *n,
+		   double alpha)
+{
+	double worse;
+	bool significant;
+
+	row->n_base = b->n;
+	row->n_new = n->n;
+	if (!b->valid || !n->valid) {
+		snprintf(row->reason, sizeof(row->reason), "%s", !b->valid ? b->why : n->why);
+		row->verdict = CMP_NOT_COMPARABLE;
+		return;
+	}
+	if (!same_label(b->variant, n->variant)) {
+		snprintf(row->reason, sizeof(row->reason), "base has %s figures, new has %s",
+			 b->variant, n->variant);
+		row->verdict = CMP_NOT_COMPARABLE;
+		return;
+	}
+	row->variant = b->variant;
+	row->comparable = true;
+	row->base = stats_median(b->v, b->n);
+	row->new = stats_median(n->v, n->n);
+	if (row->base > 0)
+		row->change_pct = (row->new - row->base) / row->base * 100;
+	else
+		row->change_pct = row->new > row->base ? INFINITY : 0;
+	worse = cmp_metrics[row->metric].higher_is_better ? -row->change_pct : row->change_pct;
+	row->tested = b->n >= 2 && n->n >= 2;
+	row->p_value = row->tested ? stats_mann_whitney_p(b->v, b->n, n->v, n->n, NULL) : NAN;
+	/* Untested (single runs): the limit alone decides, and the table says so. */
+	significant = !row->tested || row->p_value < alpha;
+	if (worse > row->limit_pct)
+		row->verdict = significant ? CMP_REGRESSION : CMP_NOISE;
+	else if (-worse > row->limit_pct)
+		row->verdict = significant ? CMP_IMPROVED : CMP_NOISE;
+	else
+		row->verdict = CMP_OK;
+}
+
+static struct cmp_row *new_row(struct cmp_result *res, size_t *cap)
+{
+	struct cmp_row *rows;
+
+	if (res->nr_rows == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		rows = realloc(res->rows, *cap * sizeof(*rows));
+		if (!rows)
+			return NULL;
+		res->rows = rows;
+	}
+	memset(&res->rows[res->nr_rows], 0, sizeof(res->rows[0]));
+	return &res->rows[res->nr_rows++];
+}
+
+static int add_row(struct cmp_result *res, size_t *cap, const struct cmp_options *o,
+		   enum cmp_metric m, size_t ring, const char *path)
+{
+	const struct cmp_ring *r = cmp_metrics[m].scope == CMP_SCOPE_RUN ? NULL : &res->rings[ring];
+	struct side b = { 0 }, n = { 0 };
+	struct cmp_row *row;
+	int ret = -1;
+
+	if (collect(res->base, "base", m, r ? r->flags : "", r ? r->order : 0, path, &b) ||
+	    collect(res->new, "new", m, r ? r->flags : "", r ? r->order : 0, path, &n))
+		goto out;
+	row = new_row(res, cap);
+	if (!row)
+		goto out;
+	row->metric = m;
+	row->ring = ring;
+	row->limit_pct = o->max_regress_pct[m];
+	if (path) {
+		row->path = strdup(path);
+		if (!row->path)
+			goto out;
+	}
+	decide(row, &b, &n, o->alpha);
+	res->regressions += row->verdict == CMP_REGRESSION;
+	ret = 0;
+out:
+	free(b.v);
+	free(n.v);
+	return ret;
+}
+
+static bool in_list(char **names, size_t nr, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		if (!strcmp(names[i], name))
+			return true;
+	}
+	return false;
+}
+
+/* Every path either side attributed acquisitions of this ring to, in order of appearance. */
+static int ring_paths(const struct cmp_result *res, const struct cmp_ring *r, char ***out,
+		      size_t *nr)
+{
+	const struct saved_report *reps[] = { res->base, res->new };
+	size_t side, i, j;
+
+	*out = NULL;
+	*nr = 0;
+	for (side = 0; side < 2; side++) {
+		for (i = 0; i < saved_report_nr_samples(reps[side]); i++) {
+			const struct saved_run *run = saved_report_sample(reps[side], i);
+			const struct saved_ring *ring = find_ring(run, r->flags, r->order);
+
+			for (j = 0; ring && j < ring->nr_paths; j++) {
+				char **names;
+
+				if (in_list(*out, *nr, ring->paths[j].name))
+					continue;
+				names = realloc(*out, (*nr + 1) * sizeof(*names));
+				if (!names)
+					return -1;
+				*out = names;
+				(*out)[(*nr)++] = ring->paths[j].name;
+			}
+		}
+	}
+	return 0;
+}
+
+static int add_ring_rows(struct cmp_result *res, size_t *cap, const struct cmp_options *o,
+			 size_t ring)
+{
+	char **paths;
+	size_t nr_paths, i;
+	int m, ret = 0;
+
+	for (m = 0; m < CMP_METRIC_COUNT; m++) {
+		if (cmp_metrics[m].scope == CMP_SCOPE_RING && add_row(res, cap, o, m, ring, NULL))
+			return -1;
+	}
+	if (ring_paths(res, &res->rings[ring], &paths, &nr_paths)) {
+		free(paths);
+		return -1;
+	}
+	for (i = 0; i < nr_paths && !ret; i++) {
+		for (m = 0; m < CMP_METRIC_COUNT && !ret; m++) {
+			if (cmp_metrics[m].scope == CMP_SCOPE_PATH)
+				ret = add_row(res, cap, o, m, ring, paths[i]);
+		}
+	}
+	free(paths);
+	return ret;
+}
+
+/* Notes on runs whose samples deserve a second look: cut short, or a failing workload. */
+static int note_runs(struct cmp_result *res, const struct saved_report *rep, const char *side)
+{
+	size_t i, runs = saved_report_nr_samples(rep);
+
+	for (i = 0; i < runs; i++) {
+		const struct saved_run *run = saved_report_sample(rep, i);
+
+		if (run->partial && add_note(res, "%s run %zu of %zu is partial: the target exited "
+					     "before the run ended", side, i + 1, runs))
+			return -1;
+		if (run->exit_status.valid && run->exit_status.value &&
+		    add_note(res, "%s run %zu of %zu: the command exited with status %llu", side,
+			     i + 1, runs, (unsigned long long)run->exit_status.value))
+			return -1;
+	}
+	return 0;
+}
+
+/* Rings of one side without a partner, and matched rings absent from some runs. */
+static int note_rings(struct cmp_result *res, const struct saved_report *rep,
+		      const struct saved_report *other, const char *side)
+{
+	size_t i, j, runs = saved_report_nr_samples(rep);
+	char name[300];
+
+	for (i = 0; i < rep->run.nr_rings; i++) {
+		struct cmp_ring r = { .flags = rep->run.rings[i].flags,
+				      .order = ring_order(&rep->run, i) };
+
+		cmp_ring_name(res, &r, name, sizeof(name));
+		if (!find_ring(&other->run, r.flags, r.order)) {
+			if (add_note(res, "ring %s (pid %d fd %d) is only in %s: not compared", name,
+				     rep->run.rings[i].pid, rep->run.rings[i].fd, side))
+				return -1;
+			continue;
+		}
+		for (j = 0; j < runs; j++) {
+			if (!find_ring(saved_report_sample(rep, j), r.flags, r.order) &&
+			    add_note(res, "ring %s is missing from %s run %zu of %zu: no sample there",
+				     name, side, j + 1, runs))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int match_rings(struct cmp_result *res)
+{
+	const struct saved_run *b = &res->base->run, *n = &res->new->run;
+	size_t i;
+
+	res->rings = calloc(b->nr_rings ? b->nr_rings : 1, sizeof(*res->rings));
+	if (!res->rings)
+		return -1;
+	for (i = 0; i < b->nr_rings; i++) {
+		size_t order = ring_order(b, i);
+		const struct saved_ring *partner = find_ring(n, b->rings[i].flags, order);
+		struct cmp_ring *r;
+
+		if (!partner)
+			continue;
+		r = &res->rings[res->nr_rings];
+		r->flags = strdup(b->rings[i].flags);
+		if (!r->flags)
+			return -1;
+		res->nr_rings++;
+		r->order = order;
+		r->base_pid = b->rings[i].pid;
+		r->base_fd = b->rings[i].fd;
+		r->new_pid = partner->pid;
+		r->new_fd = partner->fd;
+	}
+	return 0;
+}
+
+/* Runs per side needed for a p-value below alpha at all: the smallest k with 2/C(2k,k) < alpha. */
+static size_t runs_needed(double alpha)
+{
+	size_t k;
+
+	for (k = 2; k < 64 && !(stats_mann_whitney_min_p(k, k) < alpha); k++)
+		;
+	return k;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int cmp_error(char *err, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, size, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int cmp_compare(const struct saved_report *base, const struct saved_report *new,
+		const struct cmp_options *o, struct cmp_result *res, char *err, size_t err_size)
+{
+	size_t cap = 0, i;
+	int m;
+
+	memset(res, 0, sizeof(*res));
+	res->base = base;
+	res->new = new;
+	res->alpha = o->alpha;
+	res->n_base_runs = saved_report_nr_samples(base);
+	res->n_new_runs = saved_report_nr_samples(new);
+	res->single_runs = res->n_base_runs < 2 || res->n_new_runs < 2;
+	res->min_p = stats_mann_whitney_min_p(res->n_base_runs, res->n_new_runs);
+	if (strcmp(base->kernel, new->kernel)) {
+		if (o->same_kernel) {
+			cmp_result_free(res);
+			return cmp_error(err, err_size, "kernels differ (base %s, new %s) and "
+					 "--same-kernel was given", base->kernel, new->kernel);
+		}
+		if (add_note(res, "kernels differ: base %s, new %s", base->kernel, new->kernel))
+			goto oom;
+	}
+	if (!same_label(base->label, new->label)) {
+		cmp_error(err, err_size, "no ring matches: the labels differ (base %s%s%s, new %s%s%s)",
+			  base->label ? "\"" : "", base->label ? base->label : "no label",
+			  base->label ? "\"" : "", new->label ? "\"" : "",
+			  new->label ? new->label : "no label", new->label ? "\"" : "");
+		cmp_result_free(res);
+		return -1;
+	}
+	if (match_rings(res))
+		goto oom;
+	if (!res->nr_rings) {
+		cmp_error(err, err_size, "no ring matches: base has %zu ring(s), new %zu, none with "
+			  "the same flags", base->run.nr_rings, new->run.nr_rings);
+		cmp_result_free(res);
+		return -1;
+	}
+	if (res->single_runs) {
+		if (add_note(res, "single runs (base %zu, new %zu): no significance test possible; "
+			     "the limits alone decide", res->n_base_runs, res->n_new_runs))
+			goto oom;
+	} else if (!(res->min_p < o->alpha)) {
+		if (add_note(res, "with %zu and %zu runs the smallest possible p-value is %.3g, not "
+			     "below alpha %g: no change can be significant, so changes past a limit "
+			     "show as noise; use --repeat %zu or more on both sides",
+			     res->n_base_runs, res->n_new_runs, res->min_p, o->alpha,
+			     runs_needed(o->alpha)))
+			goto oom;
+	}
+	if (note_rings(res, base, new, "base") || note_rings(res, new, base, "new") ||
+	    note_runs(res, base, "base") || note_runs(res, new, "new"))
+		goto oom;
+	for (i = 0; i < res->nr_rings; i++) {
+		if (add_ring_rows(res, &cap, o, i))
+			goto oom;
+	}
+	for (m = 0; m < CMP_METRIC_COUNT; m++) {
+		if (cmp_metrics[m].scope == CMP_SCOPE_RUN && add_row(res, &cap, o, m, 0, NULL))
+			goto oom;
+	}
+	return 0;
+oom:
+	cmp_result_free(res);
+	return cmp_error(err, err_size, "out of memory");
+}
+
+void cmp_result_free(struct cmp_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nr_rings; i++)
+		free(res->rings[i].flags);
+	free(res->rings);
+	for (i = 0; i < res->nr_rows; i++)
+		free(res->rows[i].path);
+	free(res->rows);
+	for (i = 0; i < res->nr_notes; i++)
+		free(res->notes[i]);
+	free(res->notes);
+	memset(res, 0, sizeof(*res));
+}

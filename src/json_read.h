@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef URINGLOCKSTAT_JSON_READ_H
+#define URINGLOCKSTAT_JSON_READ_H
+
+/*
+ * A saved JSON report (schema uringlockstat/1, src/output_json.c) read back for compare and
+ * report: every field they use, type- and range-checked. A field the schema allows to be null
+ * (its backend did not run) is "not valid" when null or absent; a field of the wrong type or
+ * out of range makes the whole file unusable, with a one-line error naming the field.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "hist.h"
+
+/* Largest file read: a --repeat 1000 run of 128 rings is about 200 MB of JSON. */
+#define SAVED_MAX_FILE_BYTES (512ul << 20)
+
+/* A count or time that may be null in the report. */
+struct saved_count {
+	bool valid;
+	__u64 value;
+};
+
+struct saved_bool {
+	bool valid;
+	bool value;
+};
+
+/* wait_ns, hold_ns, acquire_wait_ns: {total, count, p50, p90, p99, max}, all in ns. */
+struct saved_summary {
+	bool valid;
+	struct hist_summary ns;
+};
+
+/* ring.paths.NAME: the exact backend's figures of one kernel path. */
+struct saved_path {
+	char *name;
+	__u64 acquisitions;
+	struct saved_count contended;
+	struct saved_count wait_ns;	/* total */
+	struct saved_count hold_ns;	/* total */
+};
+
+struct saved_ring {
+	/* Identity: compare matches rings by (report label, flags, order among equal flags). */
+	int pid;
+	int fd;
+	char *flags;		/* the "flags" names joined with '|'; "" when none */
+	char *comm;		/* NULL when absent */
+	struct saved_count setup_flags;
+	struct saved_count sq_entries;
+	struct saved_count cq_entries;
+	struct saved_count submitter_tid;
+	char *found_by;
+	struct saved_bool open_at_end;
+	char *ctx;		/* kernel address, only in reports written with -v */
+	/* Counters backend. */
+	struct saved_count sqes;
+	char *sqes_method;
+	struct saved_bool sqes_complete;
+	struct saved_count enters;
+	struct saved_count enters_submit;
+	struct saved_count registers;
+	struct saved_count local_work_runs;
+	struct saved_count task_work_runs;
+	struct saved_count acquisitions;
+	char *acquisitions_method;	/* "exact", "inferred", NULL */
+	/* Contention backend. */
+	struct saved_count contended;
+	struct saved_count spin;
+	struct saved_count sleep;
+	struct saved_count interrupted;
+	struct saved_summary wait;
+	char *wait_method;
+	struct saved_count owner_samples;
+	bool has_owner_share;
+	double owner_other_cpu_share;
+	/* Exact backend. */
+	struct saved_summary hold;
+	struct saved_summary acquire_wait;
+	struct saved_count handoffs;
+	struct saved_count trylocks;
+	struct saved_count trylocks_failed;
+	bool has_paths;		/* "paths" is an object (it may be empty) */
+	size_t nr_paths;
+	struct saved_path *paths;
+};
+
+/* One profiling run: the top level of the report, or one entry of "repeats". */
+struct saved_run {
+	__u64 duration_ns;
+	bool partial;
+	struct saved_count exit_status;
+	/* "sampled": {"lock_share": 0..1}, the sample backend's CPU share of lock code. */
+	bool has_lock_share;
+	double lock_share;
+	size_t nr_rings;
+	struct saved_ring *rings;
+};
+
+struct saved_backend {
+	char *name;
+	bool active;
+	char *reason;
+};
+
+/* One named non-negative count, as in "lost". */
+struct saved_counter {
+	char *name;
+	__u64 value;
+};
+
+struct saved_program {
+	char *name;
+	__u64 runs;
+	__u64 run_ns;
+	__u64 misses;
+};
+
+struct saved_report {
+	char *kernel;
+	char *label;		/* NULL when null or absent */
+	char *partial_reason;
+	bool target_all;
+	struct saved_count target_pid;
+	char *target_command;
+	size_t nr_backends;
+	struct saved_backend *backends;
+	size_t nr_lost;
+	struct saved_counter *lost;
+	bool has_programs;
+	size_t nr_programs;
+	struct saved_program *programs;
+	struct saved_run run;		/* the top level (with --repeat, the first run) */
+	size_t nr_repeats;		/* 0 when the report has no "repeats" */
+	struct saved_run *repeats;
+};
+
+/*
+ * Read a report from buf[0..len) into rep (zeroed first). name prefixes error messages (the
+ * file name). Returns 0, or -1 with a one-line message in err; rep is then empty.
+ */
+int saved_report_parse(const char *buf, size_t len, const char *name, struct saved_report *rep,
+		       char *err, size_t err_size);
+
+/* Read the report in the file at path; as saved_report_parse(). */
+int saved_report_load(const char *path, struct saved_report *rep, char *err, size_t err_size);
+
+void saved_report_free(struct saved_report *rep);
+
+/* The runs that hold one sample each: the repeats if any, else the top level alone. */
+static inline size_t saved_report_nr_samples(const struct saved_report *rep)
+{
+	return rep->nr_repeats ? rep->nr_repeats : 1;
+}
+
+static inline const struct saved_run *saved_report_sample(const struct saved_report *rep,
+							  size_t i)
+{
+	return rep->nr_repeats ? &rep->repeats[i] : &rep->run;
+}
+
+#endif

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `uringlockstat report RUN.json`: a saved run as the text report. The histograms are not in
+ * the JSON, so this renders from its fields, line for line as src/output_text.c does live.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "report_cmd.h"
+#include "flags.h"
+#include "uringlockstat.h"
+
+#define EXIT_UNUSABLE 2
+
+static const char *fmt_ns(__u64 ns, char *buf, size_t size)
+{
+	if (ns < 1000)
+		snprintf(buf, size, "%lluns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, size, "%.1fus", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, size, "%.1fms", ns / 1e6);
+	else
+		snprintf(buf, size, "%.2fs", ns / 1e9);
+	return buf;
+}
+
+/* A count, or "-" when the report has null (the figure was not measured in that run). */
+static const char *fmt_opt(const struct saved_count *c, char *buf, size_t size)
+{
+	if (!c->valid)
+		return "-";
+	snprintf(buf, size, "%llu", (unsigned long long)c->value);
+	return buf;
+}
+
+static unsigned long long val(const struct saved_count *c)
+{
+	return c->valid ? (unsigned long long)c->value : 0;
+}
+
+static const char *str(const char *s)
+{
+	return s ? s : "?";
+}
+
+static void print_summary(FILE *out, const char *what, const struct hist_summary *h)
+{
+	char b1[32], b2[32], b3[32], b4[32], b5[32];
+
+	fprintf(out, "  %s total %s  p50 %s  p90 %s  p99 %s  max %s\n", what,
+		fmt_ns(h->total, b1, sizeof(b1)), fmt_ns(h->p50, b2, sizeof(b2)),
+		fmt_ns(h->p90, b3, sizeof(b3)), fmt_ns(h->p99, b4, sizeof(b4)),
+		fmt_ns(h->max, b5, sizeof(b5)));
+}
+
+static void print_exact(FILE *out, const struct saved_ring *r, bool have_sqes)
+{
+	char n1[32], n2[32], n3[32], n4[32], b1[32];
+	size_t p;
+
+	fprintf(out, "  acquisitions %s (exact; %s trylocks, %s failed trylocks)  handoffs %s\n",
+		fmt_opt(&r->acquisitions, n1, sizeof(n1)), fmt_opt(&r->trylocks, n2, sizeof(n2)),
+		fmt_opt(&r->trylocks_failed, n3, sizeof(n3)), fmt_opt(&r->handoffs, n4, sizeof(n4)));
+	if (r->hold.valid) {
+		print_summary(out, "hold", &r->hold.ns);
+		if (have_sqes)
+			fprintf(out, "  held per SQE %.1fns\n",
+				(double)r->hold.ns.total / (double)r->sqes.value);
+	}
+	/* The report leaves out paths without acquisitions, and has none with --no-paths. */
+	fprintf(out, "  paths:%s", r->nr_paths ? "" : " none recorded (or not measured: --no-paths)");
+	for (p = 0; p < r->nr_paths; p++) {
+		const struct saved_path *sp = &r->paths[p];
+
+		fprintf(out, " %s %llu", sp->name, (unsigned long long)sp->acquisitions);
+		if (sp->hold_ns.valid)
+			fprintf(out, " (hold %s)", fmt_ns(sp->hold_ns.value, b1, sizeof(b1)));
+	}
+	fprintf(out, "\n");
+}
+
+static void print_contention(FILE *out, const struct saved_ring *r, bool have_sqes)
+{
+	fprintf(out, "  contended %llu (spin %llu, sleep %llu, interrupted %llu)",
+		val(&r->contended), val(&r->spin), val(&r->sleep), val(&r->interrupted));
+	if (have_sqes)
+		fprintf(out, "  %.4f per SQE", (double)r->contended.value / (double)r->sqes.value);
+	fprintf(out, "\n");
+	if (!r->contended.value || !r->wait.valid)
+		return;
+	print_summary(out, "wait (contended only)", &r->wait.ns);
+	if (have_sqes)
+		fprintf(out, "  wait per SQE %.1fns\n",
+			(double)r->wait.ns.total / (double)r->sqes.value);
+	if (r->has_owner_share)
+		fprintf(out, "  lock owner on another CPU in %.1f%% of contended episodes "
+			"(%llu sampled, 1 in %d)\n", r->owner_other_cpu_share * 100.0,
+			val(&r->owner_samples), OWNER_SAMPLE_EVERY);
+}
+
+static void print_ring(FILE *out, size_t i, const struct saved_ring *r)
+{
+	char flags[256], n1[32], n2[32], n3[32], n4[32], n5[32], n6[32];
+	const char *method = str(r->sqes_method);
+	bool have_sqes = r->sqes.valid && r->sqes.value;
+	bool exact = r->hold.valid || (r->acquisitions_method &&
+				       !strcmp(r->acquisitions_method, "exact"));
+	bool closed = r->open_at_end.valid && !r->open_at_end.value;
+
+	if (r->setup_flags.valid)
+		setup_flags_str((__u32)r->setup_flags.value, "|", flags, sizeof(flags));
+	else
+		snprintf(flags, sizeof(flags), "%s", r->flags[0] ? r->flags : "none");
+	fprintf(out, "\nring %zu: pid %d (%s) fd %d flags %s sq %s cq %s", i, r->pid, str(r->comm),
+		r->fd, flags, fmt_opt(&r->sq_entries, n1, sizeof(n1)),
+		fmt_opt(&r->cq_entries, n2, sizeof(n2)));
+	if (r->submitter_tid.valid && r->submitter_tid.value)
+		fprintf(out, " submitter %llu", val(&r->submitter_tid));
+	if (r->ctx)
+		fprintf(out, " ctx %s", r->ctx);
+	fprintf(out, "%s\n", closed ? " (closed)" : "");
+	fprintf(out, "  sqes %s (%s%s)  enters %s  submit enters %s",
+		fmt_opt(&r->sqes, n1, sizeof(n1)), method,
+		!strcmp(method, "sq_head") && closed ? ", ring closed before the last snapshot: "
+						       "lower bound" : "",
+		fmt_opt(&r->enters, n2, sizeof(n2)), fmt_opt(&r->enters_submit, n3, sizeof(n3)));
+	fprintf(out, "  registers %s  local work runs %s  task work runs %s\n",
+		fmt_opt(&r->registers, n4, sizeof(n4)), fmt_opt(&r->local_work_runs, n5, sizeof(n5)),
+		fmt_opt(&r->task_work_runs, n6, sizeof(n6)));
+	if (exact)
+		print_exact(out, r, have_sqes);
+	else
+		fprintf(out, "  acquisitions %s%s  hold: needs the exact backend\n",
+			fmt_opt(&r->acquisitions, n1, sizeof(n1)),
+			r->acquisitions.valid ? " (inferred lower bound)" : "");
+	if (r->contended.valid)
+		print_contention(out, r, have_sqes);
+}
+
+static void print_rings(FILE *out, const struct saved_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->nr_rings; i++)
+		print_ring(out, i, &run->rings[i]);
+	if (!run->nr_rings)
+		fprintf(out, "\nno io_uring rings found in the target\n");
+	fprintf(out, "\n");
+}
+
+static void print_target(FILE *out, const struct saved_report *rep)
+{
+	if (rep->target_all)
+		fprintf(out, "all processes");
+	else if (rep->target_pid.valid)
+		fprintf(out, "pid %llu", val(&rep->target_pid));
+	else
+		fprintf(out, "target not recorded");
+	if (rep->target_command)
+		fprintf(out, " (%s)", rep->target_command);
+}
+
+/* Run 1: everything the live report shows. */
+static void print_first(FILE *out, const struct saved_report *rep)
+{
+	size_t i;
+
+	fprintf(out, "\nuringlockstat: ");
+	print_target(out, rep);
+	fprintf(out, ", %.2f s, kernel %s%s\n", rep->run.duration_ns / 1e9, rep->kernel,
+		rep->run.partial ? ", PARTIAL" : "");
+	if (rep->label)
+		fprintf(out, "label: %s\n", rep->label);
+	if (rep->run.partial)
+		fprintf(out, "partial: %s\n", str(rep->partial_reason));
+	fprintf(out, "backends:\n");
+	for (i = 0; i < rep->nr_backends; i++)
+		fprintf(out, "  %-10s %-3s %s\n", rep->backends[i].name,
+			rep->backends[i].active ? "on" : "off", str(rep->backends[i].reason));
+	print_rings(out, &rep->run);
+	fprintf(out, "lost:");
+	for (i = 0; i < rep->nr_lost; i++)
+		fprintf(out, " %s=%llu", rep->lost[i].name, (unsigned long long)rep->lost[i].value);
+	fprintf(out, "%s\n", rep->nr_lost ? "" : " not recorded");
+	if (!rep->has_programs)
+		return;
+	fprintf(out, "\n%-24s %14s %16s %10s %10s\n", "PROGRAM", "RUNS", "RUN_NS", "NS/RUN",
+		"MISSES");
+	for (i = 0; i < rep->nr_programs; i++) {
+		const struct saved_program *c = &rep->programs[i];
+
+		fprintf(out, "%-24s %14llu %16llu %10.1f %10llu\n", c->name,
+			(unsigned long long)c->runs, (unsigned long long)c->run_ns,
+			c->runs ? (double)c->run_ns / c->runs : 0.0, (unsigned long long)c->misses);
+	}
+}
+
+/* Runs 2..N of --repeat: the report keeps their rings, duration and status only. */
+static void print_repeat(FILE *out, const struct saved_report *rep, const struct saved_run *run)
+{
+	fprintf(out, "\nuringlockstat: ");
+	if (rep->target_command)
+		fprintf(out, "%s, ", rep->target_command);
+	fprintf(out, "%.2f s, kernel %s%s", run->duration_ns / 1e9, rep->kernel,
+		run->partial ? ", PARTIAL" : "");
+	if (run->exit_status.valid)
+		fprintf(out, ", exit status %llu", val(&run->exit_status));
+	fprintf(out, "\nbackends: as in run 1\n");
+	print_rings(out, run);
+	fprintf(out, "lost: recorded for run 1 only\n");
+}
+
+void saved_report_print(FILE *out, const struct saved_report *rep)
+{
+	size_t i;
+
+	if (rep->nr_repeats > 1)
+		fprintf(out, "\n== run 1 of %zu", rep->nr_repeats);
+	print_first(out, rep);
+	for (i = 1; i < rep->nr_repeats; i++) {
+		fprintf(out, "\n== run %zu of %zu", i + 1, rep->nr_repeats);
+		print_repeat(out, rep, &rep->repeats[i]);
+	}
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: uringlockstat report RUN.json\n"
+		"\n"
+		"Print a report saved with --json as the text report uringlockstat prints live:\n"
+		"backends, every ring's SQEs, enters, acquisitions, contention, wait and hold times,\n"
+		"paths, and what was lost. Latency histograms are not saved, so the percentiles are\n"
+		"the saved ones. With --repeat, every run follows the first one.\n"
+		"\n"
+		"Options:\n"
+		"  -h, --help   this text\n"
+		"\n"
+		"Exit status: 0, or 2 for a usage error or a file that is not a valid report\n"
+		"(missing, empty, truncated, another schema than uringlockstat/1, a number out of\n"
+		"range).\n"
+		"\n"
+		"Examples:\n"
+		"  uringlockstat --json run.json -- ./app\n"
+		"  uringlockstat report run.json\n"
+		"  uringlockstat report artifacts/uringlockstat-nop.json | less\n");
+}
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "uringlockstat: report: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'uringlockstat report --help'.\n");
+	return EXIT_UNUSABLE;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct saved_report rep;
+	char err[512];
+	int c;
+
+	/* Our own messages; optind 0 makes glibc start over (the unit tests call us often). */
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			if (optopt)
+				return usage_error("unknown option '-%c'", optopt);
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("want one report, RUN.json (got %d)", argc - optind);
+	if (saved_report_load(argv[optind], &rep, err, sizeof(err))) {
+		fprintf(stderr, "uringlockstat: report: %s\n", err);
+		return EXIT_UNUSABLE;
+	}
+	saved_report_print(stdout, &rep);
+	fflush(stdout);
+	saved_report_free(&rep);
+	return 0;
+}

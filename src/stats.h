@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef URINGLOCKSTAT_STATS_H
+#define URINGLOCKSTAT_STATS_H
+
+#include <stddef.h>
+
+/*
+ * Samples up to this many in total get the exact (permutation) distribution of the Mann-Whitney
+ * U statistic, ties included; larger ones the normal approximation with tie and continuity
+ * correction. 20 keeps the exact count below ~10^5 operations per test.
+ */
+#define MWU_EXACT_MAX_N 20
+
+/* Median of v[0..n) (mean of the middle two for even n); NAN when n is 0. v is not changed. */
+double stats_median(const double *v, size_t n);
+
+/*
+ * Two-sided p-value of the Mann-Whitney U test of a[0..n_a) against b[0..n_b), with mid-ranks
+ * for ties. *u_out (if not NULL) gets U of sample a: the number of pairs (a_i, b_j) with
+ * a_i > b_j, ties counting 1/2. Returns NAN when either sample is empty or allocation fails.
+ */
+double stats_mann_whitney_p(const double *a, size_t n_a, const double *b, size_t n_b,
+			    double *u_out);
+
+/*
+ * Smallest two-sided p-value any data can reach with samples of these sizes, 2 / C(n_a + n_b,
+ * n_a) (capped at 1): when it is not below alpha, no change can be significant.
+ */
+double stats_mann_whitney_min_p(size_t n_a, size_t n_b);
+
+#endif
