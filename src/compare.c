@@ -10,10 +10,11 @@
 #include "compare.h"
 #include "compare_print.h"
 
-/* Print text from column `indent` on, wrapped at 80 columns (help texts of metrics). */
-static void print_wrapped(FILE *out, const char *text, int col, int indent)
+/* Print text that starts at column `indent`, wrapped at 80 columns (help texts of metrics). */
+static void print_wrapped(FILE *out, const char *text, int indent)
 {
-	const char *word = text;
+	const char *word = text + strspn(text, " ");
+	int col = indent;
 
 	while (*word) {
 		int len = strcspn(word, " ");
@@ -39,45 +40,46 @@ static void usage(FILE *out)
 
 	fprintf(out,
 		"Usage: uringlockstat compare BASE.json NEW.json [--max-regress METRIC=PCT]...\n"
-		"                             [--format text|md|json] [--alpha A] [--same-kernel]\n"
+		"         [--format text|md|json] [--alpha A] [--same-kernel]\n"
 		"\n"
-		"Compare two JSON reports of uringlockstat (--json FILE) ring by ring and say which\n"
-		"lock metrics regressed. Rings are matched by the report's --label, the ring's setup\n"
-		"flags and its place among the rings with those flags. With --repeat N each run of a\n"
-		"report is one sample: a change of the medians past its limit is a REGRESSION only if\n"
-		"a two-sided Mann-Whitney U test finds it significant at alpha (default 0.05), else\n"
-		"noise. A run pair needs 4 or more runs on each side for any p-value below 0.05; with\n"
-		"a single run on either side the limits alone decide. A figure missing or null in\n"
-		"either report (its backend did not run) is \"not comparable\", never a pass.\n"
+		"Compare two reports of uringlockstat --json ring by ring: which lock metrics\n"
+		"regressed. Rings match by the report's --label, the ring's setup flags and\n"
+		"its place among the rings with those flags. With --repeat N every run is one\n"
+		"sample: a change of the medians past its limit is a REGRESSION only when a\n"
+		"two-sided Mann-Whitney U test finds it significant at alpha, else noise.\n"
+		"p < 0.05 needs 4 or more runs on each side. With a single run on either\n"
+		"side the limits alone decide. A figure missing or null in either report\n"
+		"(its backend did not run) is \"not comparable\", never a pass.\n"
 		"\n"
 		"Options:\n"
-		"  -m, --max-regress METRIC=PCT  largest change in the worse direction that passes,\n"
-		"                                in percent of the base median (\"20%%\" or \"20\");\n"
-		"                                repeatable\n"
-		"  -f, --format FORMAT           text (default), md (markdown for CI summaries), json\n"
+		"  -m, --max-regress METRIC=PCT  largest change in the worse direction that\n"
+		"                                passes, in percent of the base median\n"
+		"                                (\"20%%\" or \"20\"); repeatable\n"
+		"  -f, --format FORMAT           text (default), md (markdown), json\n"
 		"  -a, --alpha A                 significance level, 0 < A < 1 (default 0.05)\n"
 		"      --same-kernel             refuse reports of different kernels (exit 2)\n"
 		"  -h, --help                    this text\n"
 		"\n"
-		"Metrics (an increase is worse unless said otherwise; default limit):\n");
+		"Metrics (an increase is worse unless said otherwise) and default limits:\n");
 	for (m = 0; m < CMP_METRIC_COUNT; m++) {
-		fprintf(out, "  %-21s %3g%%", cmp_metrics[m].name, cmp_metrics[m].default_pct);
-		print_wrapped(out, cmp_metrics[m].help, 29, 30);
+		fprintf(out, "  %-21s %3g%%  ", cmp_metrics[m].name, cmp_metrics[m].default_pct);
+		print_wrapped(out, cmp_metrics[m].help, 30);
 	}
 	fprintf(out,
 		"\n"
-		"Verdicts: ok, REGRESSION, improved, noise (past the limit, not significant),\n"
-		"not comparable.\n"
+		"Verdicts: ok, REGRESSION, improved, noise (past the limit but not\n"
+		"significant), not comparable.\n"
 		"\n"
-		"Exit status: 0 no regression, 1 a regression, 2 unusable input (missing, empty,\n"
-		"truncated or invalid file, another schema than uringlockstat/1, a number out of\n"
-		"range, different kernels with --same-kernel, no ring matching) or a usage error.\n"
+		"Exit status: 0 no regression, 1 a regression, 2 a usage error or unusable\n"
+		"input: a missing, empty, truncated or invalid file, another schema than\n"
+		"uringlockstat/1, a number out of range, different kernels with\n"
+		"--same-kernel, or no ring in common.\n"
 		"\n"
 		"Examples:\n"
-		"  uringlockstat --repeat 5 --label nop --json base.json -- uringbench --ops 200000\n"
-		"  uringlockstat --repeat 5 --label nop --json new.json -- uringbench --ops 200000\n"
+		"  uringlockstat --repeat 6 --label si --json base.json -- \\\n"
+		"          uringbench --single-issuer --duration 1\n"
 		"  uringlockstat compare base.json new.json\n"
-		"  uringlockstat compare base.json new.json --max-regress wait_p99=30%% --format md\n"
+		"  uringlockstat compare base.json new.json --max-regress wait_p99=30%%\n"
 		"  uringlockstat compare base.json new.json --same-kernel --format json\n");
 }
 
@@ -158,14 +160,15 @@ int cmd_compare(int argc, char **argv)
 		switch (c) {
 		case 'm':
 			if (!parse_max_regress(optarg, &o))
-				return usage_error("invalid --max-regress '%s': want METRIC=PCT with "
-						   "a METRIC listed in --help and PCT >= 0",
+				return usage_error("invalid --max-regress '%s': want METRIC=PCT "
+						   "with a METRIC listed in --help and PCT >= 0",
 						   optarg);
 			break;
 		case 'f':
 			f = cmp_format_by_name(optarg);
 			if (f < 0)
-				return usage_error("invalid --format '%s': text, md or json", optarg);
+				return usage_error("invalid --format '%s': text, md or json",
+						   optarg);
 			format = f;
 			break;
 		case 'a':

@@ -46,8 +46,8 @@ const struct cmp_metric_info cmp_metrics[CMP_METRIC_COUNT] = {
 				       "acquisition (hold_ns / acquisitions)", "ns", 20, false,
 				       CMP_SCOPE_PATH },
 	[CMP_SAMPLED_LOCK_SHARE] = { "sampled_lock_share", "CPU share of lock code sampled by the "
-				     "sample backend (sampled.lock_share)", "", 10, false,
-				     CMP_SCOPE_RUN },
+				     "sample backend (sampled.lock_share of every run, from 100 "
+				     "samples or more)", "", 10, false, CMP_SCOPE_RUN },
 };
 
 int cmp_metric_by_name(const char *name)
@@ -249,8 +249,14 @@ void cmp_run_sample(const struct saved_run *run, enum cmp_metric m, struct cmp_s
 	memset(s, 0, sizeof(*s));
 	if (m != CMP_SAMPLED_LOCK_SHARE)
 		sample_missing(s, "not a run metric");
+	else if (!run->has_sampled)
+		sample_missing(s, "no \"sampled\" figures (no sample backend in this run)");
 	else if (!run->has_lock_share)
-		sample_missing(s, "sampled.lock_share is absent (no sample backend)");
+		sample_missing(s, "sampled.lock_share is null");
+	/* A share of a handful of samples is noise that no limit can judge. */
+	else if (run->samples.valid && run->samples.value < CMP_MIN_LOCK_SAMPLES)
+		sample_missing(s, "sampled.lock_share rests on %llu samples (%d needed)",
+			       (unsigned long long)run->samples.value, CMP_MIN_LOCK_SAMPLES);
 	else
 		sample_set(s, run->lock_share, NULL);
 }
@@ -318,6 +324,11 @@ void cmp_ring_name(const struct cmp_result *res, const struct cmp_ring *ring, ch
 
 /* ---- samples and verdicts ---- */
 
+static const char *or_plain(const char *variant)
+{
+	return variant ? variant : "plain";
+}
+
 struct side {
 	const char *name;	/* "base" or "new" */
 	double *v;
@@ -336,25 +347,15 @@ static int collect(const struct saved_report *rep, const char *name, enum cmp_me
 		   const char *flags, size_t order, const char *path, struct side *side)
 {
 	size_t runs = saved_report_nr_samples(rep), i;
-	const struct saved_run *only_top = NULL;
 
 	memset(side, 0, sizeof(*side));
 	side->name = name;
 	side->valid = true;
-	/* A run figure only at the top level: the first run gives the one sample there is. */
-	if (cmp_metrics[m].scope == CMP_SCOPE_RUN && rep->nr_repeats && rep->run.has_lock_share) {
-		for (i = 0; i < rep->nr_repeats && !rep->repeats[i].has_lock_share; i++)
-			;
-		if (i == rep->nr_repeats) {
-			only_top = &rep->run;
-			runs = 1;
-		}
-	}
 	side->v = calloc(runs, sizeof(*side->v));
 	if (!side->v)
 		return -1;
 	for (i = 0; i < runs; i++) {
-		const struct saved_run *run = only_top ? only_top : saved_report_sample(rep, i);
+		const struct saved_run *run = saved_report_sample(rep, i);
 		struct cmp_sample s;
 
 		if (cmp_metrics[m].scope == CMP_SCOPE_RUN) {
@@ -365,6 +366,14 @@ static int collect(const struct saved_report *rep, const char *name, enum cmp_me
 			if (!ring)
 				continue;
 			cmp_ring_sample(run, ring, m, path, &s);
+		}
+		/* A report may keep some figures for its first run only. */
+		if (!s.valid && cmp_metrics[m].scope == CMP_SCOPE_RUN && rep->nr_repeats &&
+		    !run->has_sampled && rep->run.has_sampled) {
+			side->valid = false;
+			snprintf(side->why, sizeof(side->why), "%s: \"sampled\" is in run 1 only, "
+				 "not in each of its %zu runs", name, runs);
+			return 0;
 		}
 		if (!s.valid) {
 			side->valid = false;
@@ -377,8 +386,8 @@ static int collect(const struct saved_report *rep, const char *name, enum cmp_me
 		}
 		if (side->n && !same_label(side->variant, s.variant)) {
 			side->valid = false;
-			snprintf(side->why, sizeof(side->why), "%s runs mix %s and %s figures", name,
-				 side->variant, s.variant);
+			snprintf(side->why, sizeof(side->why), "%s runs mix %s and %s figures",
+				 name, or_plain(side->variant), or_plain(s.variant));
 			return 0;
 		}
 		side->variant = s.variant;
@@ -406,7 +415,7 @@ static void decide(struct cmp_row *row, const struct side *b, const struct side 
 	}
 	if (!same_label(b->variant, n->variant)) {
 		snprintf(row->reason, sizeof(row->reason), "base has %s figures, new has %s",
-			 b->variant, n->variant);
+			 or_plain(b->variant), or_plain(n->variant));
 		row->verdict = CMP_NOT_COMPARABLE;
 		return;
 	}
@@ -575,15 +584,15 @@ static int note_rings(struct cmp_result *res, const struct saved_report *rep,
 
 		cmp_ring_name(res, &r, name, sizeof(name));
 		if (!find_ring(&other->run, r.flags, r.order)) {
-			if (add_note(res, "ring %s (pid %d fd %d) is only in %s: not compared", name,
-				     rep->run.rings[i].pid, rep->run.rings[i].fd, side))
+			if (add_note(res, "ring %s (pid %d fd %d) is only in %s: not compared",
+				     name, rep->run.rings[i].pid, rep->run.rings[i].fd, side))
 				return -1;
 			continue;
 		}
 		for (j = 0; j < runs; j++) {
 			if (!find_ring(saved_report_sample(rep, j), r.flags, r.order) &&
-			    add_note(res, "ring %s is missing from %s run %zu of %zu: no sample there",
-				     name, side, j + 1, runs))
+			    add_note(res, "ring %s is missing from %s run %zu of %zu: no sample "
+				     "there", name, side, j + 1, runs))
 				return -1;
 		}
 	}
@@ -664,7 +673,8 @@ int cmp_compare(const struct saved_report *base, const struct saved_report *new,
 			goto oom;
 	}
 	if (!same_label(base->label, new->label)) {
-		cmp_error(err, err_size, "no ring matches: the labels differ (base %s%s%s, new %s%s%s)",
+		cmp_error(err, err_size,
+			  "no ring matches: the labels differ (base %s%s%s, new %s%s%s)",
 			  base->label ? "\"" : "", base->label ? base->label : "no label",
 			  base->label ? "\"" : "", new->label ? "\"" : "",
 			  new->label ? new->label : "no label", new->label ? "\"" : "");
@@ -674,8 +684,14 @@ int cmp_compare(const struct saved_report *base, const struct saved_report *new,
 	if (match_rings(res))
 		goto oom;
 	if (!res->nr_rings) {
-		cmp_error(err, err_size, "no ring matches: base has %zu ring(s), new %zu, none with "
-			  "the same flags", base->run.nr_rings, new->run.nr_rings);
+		if (!base->run.nr_rings || !new->run.nr_rings)
+			cmp_error(err, err_size, "no ring matches: %s has no rings",
+				  !base->run.nr_rings && !new->run.nr_rings ? "neither report"
+				  : !base->run.nr_rings ? "base" : "new");
+		else
+			cmp_error(err, err_size, "no ring matches: base has %zu ring(s), new %zu, "
+				  "none with the same flags", base->run.nr_rings,
+				  new->run.nr_rings);
 		cmp_result_free(res);
 		return -1;
 	}
@@ -684,9 +700,9 @@ int cmp_compare(const struct saved_report *base, const struct saved_report *new,
 			     "the limits alone decide", res->n_base_runs, res->n_new_runs))
 			goto oom;
 	} else if (!(res->min_p < o->alpha)) {
-		if (add_note(res, "with %zu and %zu runs the smallest possible p-value is %.3g, not "
-			     "below alpha %g: no change can be significant, so changes past a limit "
-			     "show as noise; use --repeat %zu or more on both sides",
+		if (add_note(res, "with %zu and %zu runs the smallest possible p-value is %.3g, "
+			     "not below alpha %g: no change can be significant, so changes past a "
+			     "limit show as noise; use --repeat %zu or more on both sides",
 			     res->n_base_runs, res->n_new_runs, res->min_p, o->alpha,
 			     runs_needed(o->alpha)))
 			goto oom;

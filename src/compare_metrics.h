@@ -43,6 +43,12 @@ struct cmp_metric_info {
 
 extern const struct cmp_metric_info cmp_metrics[CMP_METRIC_COUNT];
 
+/*
+ * Fewest CPU-clock samples behind a sampled.lock_share that compare uses: the share of n
+ * samples is off by about sqrt(p (1 - p) / n), 5 points at p = 0.25 and n = 100.
+ */
+#define CMP_MIN_LOCK_SAMPLES 100
+
 /* The metric called name, or -1. */
 int cmp_metric_by_name(const char *name);
 

@@ -324,8 +324,8 @@ static json_t *row_json(const struct cmp_result *res, const struct cmp_row *r)
 	char name[300];
 	json_t *o = json_object();
 
-	json_object_set_new(o, "ring", run_scope ? json_null()
-						 : json_str(ring_label(res, r, name, sizeof(name))));
+	ring_label(res, r, name, sizeof(name));
+	json_object_set_new(o, "ring", run_scope ? json_null() : json_str(name));
 	json_object_set_new(o, "flags", ring ? json_str(ring->flags) : json_null());
 	json_object_set_new(o, "order", ring ? json_integer((json_int_t)ring->order)
 					     : json_null());

@@ -384,6 +384,7 @@ static int read_ring(struct reader *r, json_t *obj, const char *where, struct sa
 		{ "handoffs", &ring->handoffs },
 		{ "trylocks", &ring->trylocks },
 		{ "trylocks_failed", &ring->trylocks_failed },
+		{ "sampled_hold_ns", &ring->sampled_hold_ns },
 	};
 	const struct {
 		const char *key;
@@ -450,9 +451,16 @@ static int read_run(struct reader *r, json_t *obj, const char *where, bool top,
 	sampled = get_object(r, obj, "sampled", where, F_NULLABLE, &ret);
 	if (ret)
 		return -1;
-	if (sampled && get_share(r, sampled, "lock_share", sub(w, sizeof(w), where, "sampled"),
-				 &run->has_lock_share, &run->lock_share))
-		return -1;
+	if (sampled) {
+		sub(w, sizeof(w), where, "sampled");
+		run->has_sampled = true;
+		if (get_count(r, sampled, "samples", w, F_NULLABLE, &run->samples) ||
+		    get_count(r, sampled, "lock_samples", w, F_NULLABLE, &run->lock_samples) ||
+		    get_count_max(r, sampled, "freq_hz", w, F_NULLABLE, UINT32_MAX,
+				  &run->freq_hz) ||
+		    get_share(r, sampled, "lock_share", w, &run->has_lock_share, &run->lock_share))
+			return -1;
+	}
 	rings = get_array(r, obj, "rings", where, F_REQUIRED, &ret);
 	if (!rings)
 		return -1;
@@ -669,8 +677,8 @@ int saved_report_parse(const char *buf, size_t len, const char *name, struct sav
 		return fail(&r, "empty file", NULL, "no JSON in it");
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		/* An error at the very end means the input stopped early. */
-		if (jerr.position >= 0 && (size_t)jerr.position >= len)
+		/* jansson's words for input that stops early, whatever the token before. */
+		if (strstr(jerr.text, "end of file") || strstr(jerr.text, "premature end of input"))
 			return fail(&r, "truncated JSON", NULL, "%s", jerr.text);
 		return fail(&r, "not valid JSON", NULL, "line %d column %d: %s", jerr.line,
 			    jerr.column, jerr.text);
@@ -694,22 +702,31 @@ int saved_report_load(const char *path, struct saved_report *rep, char *err, siz
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return fail(&r, "cannot open", NULL, "%s", strerror(errno));
-	if (!fstat(fd, &st) && S_ISDIR(st.st_mode)) {
-		close(fd);
-		return fail(&r, "cannot read", NULL, "%s", strerror(EISDIR));
+	if (fstat(fd, &st)) {
+		ret = fail(&r, "cannot read", NULL, "%s", strerror(errno));
+		goto out;
 	}
+	if (S_ISDIR(st.st_mode)) {
+		ret = fail(&r, "cannot read", NULL, "%s", strerror(EISDIR));
+		goto out;
+	}
+	/* Pipes and devices have no size: the limit is checked while reading too. */
 	for (;;) {
 		ssize_t n;
 
+		if (len > SAVED_MAX_FILE_BYTES || (S_ISREG(st.st_mode) &&
+						   (size_t)st.st_size > SAVED_MAX_FILE_BYTES)) {
+			ret = fail(&r, "too large", NULL, "more than %lu MiB",
+				   SAVED_MAX_FILE_BYTES >> 20);
+			goto out;
+		}
 		if (len == cap) {
 			char *bigger;
 
-			if (cap > SAVED_MAX_FILE_BYTES) {
-				ret = fail(&r, "too large", NULL, "more than %lu MiB",
-					   SAVED_MAX_FILE_BYTES >> 20);
-				goto out;
-			}
+			/* One byte past the limit tells a file of exactly the limit from more. */
 			cap = cap ? cap * 2 : 65536;
+			if (cap > SAVED_MAX_FILE_BYTES + 1)
+				cap = SAVED_MAX_FILE_BYTES + 1;
 			bigger = realloc(buf, cap);
 			if (!bigger) {
 				ret = fail(&r, "cannot read", NULL, "out of memory");

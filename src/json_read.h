@@ -82,6 +82,8 @@ struct saved_ring {
 	struct saved_count handoffs;
 	struct saved_count trylocks;
 	struct saved_count trylocks_failed;
+	/* Sample backend: CPU time of samples taken while a task held this ring's lock. */
+	struct saved_count sampled_hold_ns;
 	bool has_paths;		/* "paths" is an object (it may be empty) */
 	size_t nr_paths;
 	struct saved_path *paths;
@@ -92,7 +94,14 @@ struct saved_run {
 	__u64 duration_ns;
 	bool partial;
 	struct saved_count exit_status;
-	/* "sampled": {"lock_share": 0..1}, the sample backend's CPU share of lock code. */
+	/*
+	 * "sampled": the sample backend's CPU-clock samples of the target's threads, those in
+	 * mutex code called from io_uring, and their share (null without samples).
+	 */
+	bool has_sampled;
+	struct saved_count samples;
+	struct saved_count lock_samples;
+	struct saved_count freq_hz;
 	bool has_lock_share;
 	double lock_share;
 	size_t nr_rings;

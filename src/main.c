@@ -68,8 +68,8 @@ static const char doc[] =
 	"  uringlockstat [OPTIONS] -p PID\n"
 	"  uringlockstat [OPTIONS] -- CMD ARGS\n"
 	"  uringlockstat probe\n"
-	"  uringlockstat compare BASE.json NEW.json   (compare --help: CI regression gate)\n"
-	"  uringlockstat report RUN.json              (a saved --json run as the text report)"
+	"  uringlockstat compare BASE.json NEW.json   (CI gate; see compare --help)\n"
+	"  uringlockstat report RUN.json              (see report --help)"
 	"\v"
 	"Backends (--mode, comma-separated; auto runs all this kernel allows):\n"
 	"  exact       every acquisition: wait, hold, handoffs, kernel path (needs fentry)\n"
@@ -625,11 +625,12 @@ static int run(void)
 		one = report_to_json(rep, env.verbose);
 		if (!root)
 			root = json_deep_copy(one);
-		json_array_append_new(repeats, json_pack("{s:O,s:O,s:O,s:O}", "duration_ns",
+		json_array_append_new(repeats, json_pack("{s:O,s:O,s:O,s:O,s:O}", "duration_ns",
 						 json_object_get(one, "duration_ns"), "exit_status",
 						 json_object_get(json_object_get(one, "target"),
 								 "exit_status"),
-						 "partial", json_object_get(one, "partial"), "rings",
+						 "partial", json_object_get(one, "partial"), "sampled",
+						 json_object_get(one, "sampled"), "rings",
 						 json_object_get(one, "rings")));
 		json_decref(one);
 	}

@@ -62,7 +62,8 @@ static void print_exact(FILE *out, const struct saved_ring *r, bool have_sqes)
 
 	fprintf(out, "  acquisitions %s (exact; %s trylocks, %s failed trylocks)  handoffs %s\n",
 		fmt_opt(&r->acquisitions, n1, sizeof(n1)), fmt_opt(&r->trylocks, n2, sizeof(n2)),
-		fmt_opt(&r->trylocks_failed, n3, sizeof(n3)), fmt_opt(&r->handoffs, n4, sizeof(n4)));
+		fmt_opt(&r->trylocks_failed, n3, sizeof(n3)),
+		fmt_opt(&r->handoffs, n4, sizeof(n4)));
 	if (r->hold.valid) {
 		print_summary(out, "hold", &r->hold.ns);
 		if (have_sqes)
@@ -70,7 +71,8 @@ static void print_exact(FILE *out, const struct saved_ring *r, bool have_sqes)
 				(double)r->hold.ns.total / (double)r->sqes.value);
 	}
 	/* The report leaves out paths without acquisitions, and has none with --no-paths. */
-	fprintf(out, "  paths:%s", r->nr_paths ? "" : " none recorded (or not measured: --no-paths)");
+	fprintf(out, "  paths:%s",
+		r->nr_paths ? "" : " none recorded (or not measured: --no-paths)");
 	for (p = 0; p < r->nr_paths; p++) {
 		const struct saved_path *sp = &r->paths[p];
 
@@ -127,7 +129,8 @@ static void print_ring(FILE *out, size_t i, const struct saved_ring *r)
 						       "lower bound" : "",
 		fmt_opt(&r->enters, n2, sizeof(n2)), fmt_opt(&r->enters_submit, n3, sizeof(n3)));
 	fprintf(out, "  registers %s  local work runs %s  task work runs %s\n",
-		fmt_opt(&r->registers, n4, sizeof(n4)), fmt_opt(&r->local_work_runs, n5, sizeof(n5)),
+		fmt_opt(&r->registers, n4, sizeof(n4)),
+		fmt_opt(&r->local_work_runs, n5, sizeof(n5)),
 		fmt_opt(&r->task_work_runs, n6, sizeof(n6)));
 	if (exact)
 		print_exact(out, r, have_sqes);
@@ -139,6 +142,32 @@ static void print_ring(FILE *out, size_t i, const struct saved_ring *r)
 		print_contention(out, r, have_sqes);
 }
 
+/* The sample backend's estimates; per ring, samples = sampled_hold_ns / (1 s / freq). */
+static void print_sampled(FILE *out, const struct saved_run *run)
+{
+	__u64 period_ns;
+	char b[32];
+	size_t i;
+
+	if (!run->has_sampled || !run->freq_hz.valid || !run->freq_hz.value)
+		return;
+	period_ns = 1000000000ull / run->freq_hz.value;
+	fprintf(out, "\nsampled at %llu Hz: %llu samples of the target's threads, %llu in "
+		"mutex code called from io_uring", val(&run->freq_hz), val(&run->samples),
+		val(&run->lock_samples));
+	if (run->has_lock_share)
+		fprintf(out, " (lock share %.2f%%)", 100.0 * run->lock_share);
+	fprintf(out, "\n");
+	for (i = 0; i < run->nr_rings && period_ns; i++) {
+		const struct saved_ring *r = &run->rings[i];
+
+		if (r->sampled_hold_ns.valid && r->sampled_hold_ns.value >= period_ns)
+			fprintf(out, "  ring %zu: lock held in %llu samples (~%s, estimate)\n", i,
+				(unsigned long long)(r->sampled_hold_ns.value / period_ns),
+				fmt_ns(r->sampled_hold_ns.value, b, sizeof(b)));
+	}
+}
+
 static void print_rings(FILE *out, const struct saved_run *run)
 {
 	size_t i;
@@ -147,6 +176,7 @@ static void print_rings(FILE *out, const struct saved_run *run)
 		print_ring(out, i, &run->rings[i]);
 	if (!run->nr_rings)
 		fprintf(out, "\nno io_uring rings found in the target\n");
+	print_sampled(out, run);
 	fprintf(out, "\n");
 }
 
@@ -230,17 +260,18 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: uringlockstat report RUN.json\n"
 		"\n"
-		"Print a report saved with --json as the text report uringlockstat prints live:\n"
-		"backends, every ring's SQEs, enters, acquisitions, contention, wait and hold times,\n"
-		"paths, and what was lost. Latency histograms are not saved, so the percentiles are\n"
-		"the saved ones. With --repeat, every run follows the first one.\n"
+		"Print a report saved with --json as the text report uringlockstat prints\n"
+		"live: backends, every ring's SQEs, enters, acquisitions, contention, wait\n"
+		"and hold times, paths, sampled estimates, and what was lost. Histograms are\n"
+		"not saved: the percentiles are the saved ones. With --repeat, every run\n"
+		"follows the first one.\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help   this text\n"
 		"\n"
-		"Exit status: 0, or 2 for a usage error or a file that is not a valid report\n"
-		"(missing, empty, truncated, another schema than uringlockstat/1, a number out of\n"
-		"range).\n"
+		"Exit status: 0, or 2 for a usage error or a file that is not a valid\n"
+		"report (missing, empty, truncated, another schema than uringlockstat/1,\n"
+		"a number out of range).\n"
 		"\n"
 		"Examples:\n"
 		"  uringlockstat --json run.json -- ./app\n"
