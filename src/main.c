@@ -75,7 +75,7 @@ static const char doc[] =
 	"  exact       every acquisition: wait, hold, handoffs, kernel path (needs fentry)\n"
 	"  contention  contended acquisitions, spin/sleep, wait time\n"
 	"  counters    SQEs, io_uring_enter calls, register calls, work runs\n"
-	"  sample      perf_event sampling of lock cost (not in this version)\n"
+	"  sample      CPU-clock samples: lock share, sampled hold time, stacks\n"
 	"\n"
 	"The counters backend counts io_uring_enter calls at syscall exit, which costs "
 	"about 45 ns per system call of every process while it runs; --light drops that "

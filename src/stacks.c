@@ -119,7 +119,8 @@ const char *kframe_name(const struct ksyms *ksyms, __u64 addr, char *buf, size_t
 	}
 	/* Frames of the profiler itself: the program, its trampoline, the tracepoint glue. */
 	if (!strncmp(sym->name, "bpf_prog_", 9) || !strncmp(sym->name, "bpf_trampoline_", 15) ||
-	    !strncmp(sym->name, "__bpf_trace_", 12) || !strncmp(sym->name, "bpf_trace_run", 13))
+	    !strncmp(sym->name, "__bpf_trace_", 12) || !strncmp(sym->name, "bpf_trace_run", 13) ||
+	    !strncmp(sym->name, "__traceiter_", 12))
 		return NULL;
 	return sym->name;
 }

@@ -124,7 +124,7 @@ regression "submit path acquisitions x2" "$EXACT" 'R(.paths.submit.acquisitions 
 	path_acq_per_sqe
 grep -q '^  path_acq_per_sqe \[submit\] .* REGRESSION$' "$T/c.txt" || fail "path not named"
 regression "submit path hold x10" "$EXACT" 'R(.paths.submit.hold_ns *= 10)' path_hold_ns_per_acq
-# The sample backend does not write sampled.lock_share yet: give both sides one.
+# These recorded reports carry no sampled figures: give both sides one.
 jq '.sampled.lock_share = 0.1 |
     .repeats |= [to_entries[] | .value.sampled.lock_share = 0.1 + .key / 1000 | .value]' \
 	"$EXACT" >"$T/sampled.json" || fail "jq failed"
