@@ -106,7 +106,7 @@ deps:
 # Stock Debian kernels booted under qemu by tools/vmtest, where fentry is allowed.
 VM_KERNELS ?= 6.1 6.12 7.2
 
-check: unit-check live-check vmcheck fuzz-check
+check: unit-check live-check fuzz-check vmcheck
 
 unit-check: $(UNIT_BINS)
 	$(Q)tests/run-unit $(UNIT_BINS)
@@ -116,6 +116,18 @@ live-check: all
 
 vmcheck: static
 	$(Q)tests/vm/run $(OUT) $(VM_KERNELS)
+
+# Stock vs patched (patches/si-nolock) kernels built from Debian's linux-source-6.1 by
+# tools/kernel-ab, same scenarios on each: `kernel-ab` writes $(OUT)/kernel-ab/report.md,
+# `abcheck` also checks the counts (tests/ab/run; outputs in $(OUT)/ab). The first run builds
+# both kernels (~4-5 min each on 2 CPUs, cached in /var/cache/uringlockstat-ab); later runs
+# take ~2 min. Not part of `check`.
+.PHONY: kernel-ab abcheck
+kernel-ab: static
+	$(Q)tools/kernel-ab run --out $(OUT)/kernel-ab
+
+abcheck: static
+	$(Q)tests/ab/run --out $(OUT)/ab --keep
 
 # A bounded fuzzing run: seeds from tests/fuzz/corpus and the real reports of tests/live/data;
 # what it finds goes to $(OUT)/fuzz/corpus (the sources stay clean), crashes to $(OUT)/fuzz/.
