@@ -4,7 +4,7 @@
 #include "output.h"
 #include "flags.h"
 
-static const char *fmt_ns(__u64 ns, char *buf, size_t size)
+const char *fmt_ns(__u64 ns, char *buf, size_t size)
 {
 	if (ns < 1000)
 		snprintf(buf, size, "%lluns", (unsigned long long)ns);
@@ -16,6 +16,7 @@ static const char *fmt_ns(__u64 ns, char *buf, size_t size)
 		snprintf(buf, size, "%.2fs", ns / 1e9);
 	return buf;
 }
+
 
 static const char *fmt_opt(bool valid, __u64 v, char *buf, size_t size)
 {

@@ -9,22 +9,10 @@
 #include <string.h>
 #include "report_cmd.h"
 #include "flags.h"
+#include "output.h"
 #include "uringlockstat.h"
 
 #define EXIT_UNUSABLE 2
-
-static const char *fmt_ns(__u64 ns, char *buf, size_t size)
-{
-	if (ns < 1000)
-		snprintf(buf, size, "%lluns", (unsigned long long)ns);
-	else if (ns < 1000000)
-		snprintf(buf, size, "%.1fus", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, size, "%.1fms", ns / 1e6);
-	else
-		snprintf(buf, size, "%.2fs", ns / 1e9);
-	return buf;
-}
 
 /* A count, or "-" when the report has null (the figure was not measured in that run). */
 static const char *fmt_opt(const struct saved_count *c, char *buf, size_t size)
