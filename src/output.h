@@ -20,9 +20,6 @@ int output_check_writable(const char *path, char *err, size_t err_size);
 
 void report_print_text(FILE *out, const struct report *rep, bool show_addresses);
 
-/* A duration for people: "812ns", "1.3us", "4.2ms", "1.25s". */
-const char *fmt_ns(__u64 ns, char *buf, size_t size);
-
 /* One line per ring with rates since the previous table (prev may be NULL). */
 void report_print_interval(FILE *out, const struct report *rep, const struct report *prev,
 			   double interval_s);

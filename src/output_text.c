@@ -3,19 +3,7 @@
 #include <string.h>
 #include "output.h"
 #include "flags.h"
-
-const char *fmt_ns(__u64 ns, char *buf, size_t size)
-{
-	if (ns < 1000)
-		snprintf(buf, size, "%lluns", (unsigned long long)ns);
-	else if (ns < 1000000)
-		snprintf(buf, size, "%.1fus", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, size, "%.1fms", ns / 1e6);
-	else
-		snprintf(buf, size, "%.2fs", ns / 1e9);
-	return buf;
-}
+#include "fmt.h"
 
 
 static const char *fmt_opt(bool valid, __u64 v, char *buf, size_t size)

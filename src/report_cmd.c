@@ -9,7 +9,7 @@
 #include <string.h>
 #include "report_cmd.h"
 #include "flags.h"
-#include "output.h"
+#include "fmt.h"
 #include "uringlockstat.h"
 
 #define EXIT_UNUSABLE 2
