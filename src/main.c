@@ -72,7 +72,7 @@ static const char doc[] =
 	"  uringlockstat report RUN.json              (see report --help)"
 	"\v"
 	"Backends (--mode, comma-separated; auto runs all this kernel allows):\n"
-	"  exact       every acquisition: wait, hold, handoffs, kernel path (needs fentry)\n"
+	"  exact       every acquisition: wait, hold, handoffs, path (fentry)\n"
 	"  contention  contended acquisitions, spin/sleep, wait time\n"
 	"  counters    SQEs, io_uring_enter calls, register calls, work runs\n"
 	"  sample      CPU-clock samples: lock share, sampled hold time, stacks\n"
