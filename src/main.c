@@ -530,8 +530,9 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 		}
 	}
 	rep->duration_ns = now_ns() - start_ns;
-	session_snapshot(session, rep);
+	/* Freeze the maps first: every figure of the last snapshot then comes from one moment. */
 	session_pause(session);
+	session_snapshot(session, rep);
 	if (write_stack_outputs(session, rep))
 		goto cleanup;
 	if (env.command) {

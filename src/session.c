@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
@@ -855,7 +856,11 @@ int session_read_stacks(struct session *s, struct stack_set *out)
 
 void session_pause(struct session *s)
 {
+	struct timespec settle = { 0, 10 * 1000 * 1000 };
+
 	s->skel->data->enabled = false;
+	/* Let programs that passed the check before it changed finish their updates. */
+	nanosleep(&settle, NULL);
 }
 
 void session_close(struct session *s)
