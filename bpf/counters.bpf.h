@@ -121,13 +121,16 @@ int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 			     BPF_CORE_READ(regs, r10), ret);
 }
 
+/* The stats of the ring an io_uring event names, while counting is on. */
+static __always_inline struct ring_stats *counting_ring(struct io_ring_ctx *ctx)
+{
+	return enabled ? event_ring(ctx) : 0;
+}
+
 static __always_inline int on_register(struct io_ring_ctx *ctx)
 {
-	struct ring_stats *s;
+	struct ring_stats *s = counting_ring(ctx);
 
-	if (!enabled)
-		return 0;
-	s = event_ring(ctx);
 	if (s)
 		s->registers++;
 	return 0;
@@ -147,11 +150,8 @@ int BPF_PROG(register_raw, struct io_ring_ctx *ring)
 
 static __always_inline int on_local_work(struct io_ring_ctx *ctx)
 {
-	struct ring_stats *s;
+	struct ring_stats *s = counting_ring(ctx);
 
-	if (!enabled)
-		return 0;
-	s = event_ring(ctx);
 	if (s)
 		s->local_work_runs++;
 	return 0;
