@@ -20,13 +20,17 @@ WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(OUT) -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Ibpf
-LDLIBS := -lbpf -ldw -lelf -lz -ljansson -lm
+LDLIBS := -lbpf -ldw -lelf -lz -ljansson -lprotobuf-c -lmicrohttpd -lm -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 SRCS := $(wildcard src/*.c)
-OBJS := $(patsubst src/%.c,$(OUT)/src/%.o,$(SRCS))
+# pprof's profile.proto, compiled by protoc-c at build time.
+PROTOS := $(wildcard proto/*.proto)
+PROTO_HDRS := $(patsubst proto/%.proto,$(OUT)/proto/%.pb-c.h,$(PROTOS))
+PROTO_OBJS := $(patsubst proto/%.proto,$(OUT)/proto/%.pb-c.o,$(PROTOS))
+OBJS := $(patsubst src/%.c,$(OUT)/src/%.o,$(SRCS)) $(PROTO_OBJS)
 # Everything but main.c, for the unit tests.
 LIB_OBJS := $(filter-out $(OUT)/src/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -46,7 +50,15 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/src/%.o: src/%.c $(SKELS) | $(OUT)/src
+$(OUT)/proto/%.pb-c.c $(OUT)/proto/%.pb-c.h: proto/%.proto | $(OUT)/proto
+	$(call msg,PROTOC,$@)
+	$(Q)protoc-c --proto_path=. --c_out=$(OUT) $<
+
+$(OUT)/proto/%.pb-c.o: $(OUT)/proto/%.pb-c.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(OUT) -c $< -o $@
+
+$(OUT)/src/%.o: src/%.c $(SKELS) $(PROTO_HDRS) | $(OUT)/src
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -62,10 +74,16 @@ $(OUT)/uringbench: tools/uringbench.c | $(OUT)
 # that --ustack can walk its stacks.
 static: $(OUT)/static/uringlockstat $(OUT)/static/uringbench
 
-# libdw's static archive needs its decompressors spelled out.
-STATIC_LDLIBS := -lbpf -ldw -lbz2 -lelf -lz -llzma -ljansson -lm -lpthread
+# libdw's static archive needs its decompressors spelled out. Debian has no static GnuTLS,
+# which libmicrohttpd's archive needs: the static binary is built without --listen.
+STATIC_LDLIBS := -lbpf -ldw -lbz2 -lelf -lz -llzma -ljansson -lprotobuf-c -lm -lpthread
+STATIC_OBJS := $(filter-out $(OUT)/src/http.o,$(OBJS)) $(OUT)/static/http.o
 
-$(OUT)/static/uringlockstat: $(OBJS) | $(OUT)/static
+$(OUT)/static/http.o: src/http.c | $(OUT)/static
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -DURINGLOCKSTAT_NO_HTTP -c $< -o $@
+
+$(OUT)/static/uringlockstat: $(STATIC_OBJS) | $(OUT)/static
 	$(call msg,LINK,$@)
 	$(Q)$(CC) -static $(CFLAGS) $^ -o $@ $(STATIC_LDLIBS)
 
@@ -96,7 +114,7 @@ $(OUT)/fuzz/fuzz_json_read: tests/fuzz/fuzz_json_read.c $(FUZZ_OBJS) | $(OUT)/fu
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SANITIZE) $< $(FUZZ_OBJS) -o $@ \
 		-ljansson -lm
 
-$(OUT) $(OUT)/bpf $(OUT)/src $(OUT)/tests $(OUT)/static $(OUT)/fuzz $(OUT)/fuzz/obj:
+$(OUT) $(OUT)/bpf $(OUT)/src $(OUT)/proto $(OUT)/tests $(OUT)/static $(OUT)/fuzz $(OUT)/fuzz/obj:
 	$(Q)mkdir -p $@
 
 # Debian packages needed to build, test and demo (used by the README and .ci/run).

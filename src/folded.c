@@ -79,8 +79,7 @@ int weight_resolve(const struct report *rep, enum weight w, enum weight *out, ch
 	return 0;
 }
 
-/* The value of an entry under weight w, 0 if the entry is of another kind. */
-static __u64 entry_value(const struct report *rep, const struct stack_entry *e, enum weight w)
+__u64 stack_entry_value(const struct report *rep, const struct stack_entry *e, enum weight w)
 {
 	__u32 lock_kind = rep->backends[BACKEND_EXACT].active && rep->paths_measured ?
 				  STACK_EXACT : STACK_CONTENDED;
@@ -148,7 +147,7 @@ int folded_build(const struct report *rep, const struct stack_set *stacks, enum 
 		return -ENOMEM;
 	for (i = 0; i < stacks->nr; i++) {
 		const struct stack_entry *e = &stacks->entries[i];
-		__u64 value = entry_value(rep, e, w);
+		__u64 value = stack_entry_value(rep, e, w);
 		char *buf = NULL, first[320], flags[256];
 		size_t len = 0, cap = 0, f;
 		int err = 0;

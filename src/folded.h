@@ -24,6 +24,9 @@ const char *weight_unit(enum weight w);
 int weight_resolve(const struct report *rep, enum weight w, enum weight *out, char *why,
 		   size_t size);
 
+/* The value of a stack entry under weight w (not WEIGHT_DEFAULT), 0 for other kinds. */
+__u64 stack_entry_value(const struct report *rep, const struct stack_entry *e, enum weight w);
+
 /* Lines "frame;frame;...;frame" (root first) with values; caller frees with folded_free. */
 int folded_build(const struct report *rep, const struct stack_set *stacks, enum weight w,
 		 struct folded_line **out, size_t *nr);

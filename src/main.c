@@ -16,9 +16,13 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
+#include "atomic.h"
 #include "compare.h"
+#include "expo.h"
 #include "folded.h"
+#include "http.h"
 #include "output.h"
+#include "pprof.h"
 #include "probe.h"
 #include "report_cmd.h"
 #include "session.h"
@@ -45,6 +49,11 @@ static struct env {
 	int repeat;
 	const char *json_path;
 	const char *output_path;
+	const char *listen;
+	bool listen_any;
+	const char *prom_path;
+	const char *pprof_path;
+	double expire_s;
 	__u32 max_rings;
 	bool verbose;
 	char **command;
@@ -54,6 +63,7 @@ static struct env {
 	.repeat = 1,
 	.weight = WEIGHT_DEFAULT,
 	.freq_hz = 99,
+	.expire_s = 60,
 };
 
 static volatile sig_atomic_t exiting;
@@ -67,6 +77,7 @@ static const char doc[] =
 	"\n"
 	"  uringlockstat [OPTIONS] -p PID\n"
 	"  uringlockstat [OPTIONS] -- CMD ARGS\n"
+	"  uringlockstat --listen [ADDR:]PORT [-a|-p PID]  (Prometheus endpoint)\n"
 	"  uringlockstat probe\n"
 	"  uringlockstat compare BASE.json NEW.json   (CI gate; see compare --help)\n"
 	"  uringlockstat report RUN.json              (see report --help)"
@@ -86,6 +97,8 @@ static const char doc[] =
 	"  uringlockstat -p 1234 -i 1         # live table each second\n"
 	"  uringlockstat --json run.json -- ./app --flag\n"
 	"  uringlockstat --mode contention -p 1234\n"
+	"  uringlockstat --listen 9580        # /metrics of every ring, until Ctrl-C\n"
+	"  uringlockstat --pprof p.pb.gz -- ./app   # go tool pprof -top p.pb.gz\n"
 	"  uringlockstat probe                # what this kernel allows\n"
 	"\n"
 	"Exit status: 0 on success (with -- CMD, the command's status), 1 on a profiler "
@@ -106,6 +119,11 @@ enum {
 	OPT_SVG,
 	OPT_WEIGHT,
 	OPT_FREQ,
+	OPT_LISTEN,
+	OPT_LISTEN_ANY,
+	OPT_PROM_FILE,
+	OPT_PPROF,
+	OPT_EXPIRE,
 };
 
 static const struct argp_option options[] = {
@@ -128,9 +146,19 @@ static const struct argp_option options[] = {
 	  "profiled binaries)", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0, "Write collapsed stacks for FlameGraph to FILE", 0 },
 	{ "svg", OPT_SVG, "FILE", 0, "Write a flame graph (self-contained SVG) to FILE", 0 },
+	{ "pprof", OPT_PPROF, "FILE", 0, "Write the stacks as a gzipped pprof profile (go tool "
+	  "pprof, Pyroscope, Parca) to FILE", 0 },
 	{ "weight", OPT_WEIGHT, "W", 0, "Stack weight: count, wait, hold or samples (default: wait, "
 	  "or samples without a lock backend)", 0 },
 	{ "freq", OPT_FREQ, "HZ", 0, "Sample backend frequency (default 99)", 0 },
+	{ "listen", OPT_LISTEN, "[ADDR:]PORT", 0, "Serve GET /metrics (OpenMetrics, or Prometheus "
+	  "text) on ADDR:PORT (default address 127.0.0.1); implies -a without a target", 0 },
+	{ "listen-any", OPT_LISTEN_ANY, NULL, 0, "Allow --listen on a non-loopback address", 0 },
+	{ "prom-file", OPT_PROM_FILE, "FILE", 0, "Write the metrics in Prometheus text format to "
+	  "FILE every interval, atomically (node_exporter's textfile collector); implies -a "
+	  "without a target", 0 },
+	{ "expire", OPT_EXPIRE, "SECONDS", 0, "With --listen or --prom-file: forget rings closed "
+	  "for SECONDS (default 60), so that series of exited processes end", 0 },
 	{ "label", OPT_LABEL, "NAME", 0, "Name this run's scenario in the report (compare matches "
 	  "rings by label, flags and order)", 0 },
 	{ "repeat", OPT_REPEAT, "N", 0, "With -- CMD: run the command N times, one sample of every "
@@ -231,6 +259,22 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_FREQ:
 		env.freq_hz = parse_long(arg, "--freq", 1, 10000);
 		break;
+	case OPT_LISTEN:
+		env.listen = arg;
+		break;
+	case OPT_LISTEN_ANY:
+		env.listen_any = true;
+		break;
+	case OPT_PROM_FILE:
+		env.prom_path = arg;
+		break;
+	case OPT_PPROF:
+		env.pprof_path = arg;
+		env.stacks = true;
+		break;
+	case OPT_EXPIRE:
+		env.expire_s = parse_seconds(arg, "--expire");
+		break;
 	case OPT_REPEAT:
 		env.repeat = parse_long(arg, "--repeat", 1, 1000);
 		break;
@@ -255,10 +299,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (env.command && !strcmp(env.command[0], "probe") && !env.command[1] &&
 		    !env.pid && !env.all)
 			break;
+		/* An exporter without a target: every process, as node_exporter would. */
+		if ((env.listen || env.prom_path) && !env.pid && !env.all && !env.command)
+			env.all = true;
 		if (!!env.pid + env.all + !!env.command != 1)
 			die_usage("give exactly one target: -p PID, -a, or -- CMD ARGS");
 		if (env.repeat > 1 && !env.command)
 			die_usage("--repeat needs a command (-- CMD ARGS) to run again");
+		if (env.repeat > 1 && (env.listen || env.prom_path))
+			die_usage("--repeat cannot be combined with --listen or --prom-file");
+		if (env.listen_any && !env.listen)
+			die_usage("--listen-any needs --listen");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -336,27 +387,6 @@ static int cmd_probe(void)
 	return 0;
 }
 
-/* Write FILE through a temp file and a rename: a reader never sees half of it. */
-static int write_atomic(const char *path, int (*write_fn)(FILE *, void *), void *arg)
-{
-	char tmp[4096];
-	FILE *f;
-	int ret;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid());
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	ret = write_fn(f, arg);
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
-}
-
 struct flame_args {
 	struct folded_line *lines;
 	size_t nr;
@@ -378,23 +408,24 @@ static int write_svg_fn(FILE *f, void *arg)
 	return flamegraph_write_svg(f, a->lines, a->nr, a->title, weight_unit(a->weight));
 }
 
-/* --folded and --svg: the run's stacks, weighted as asked. */
+/* --folded, --svg and --pprof: the run's stacks (folded and SVG weighted as asked). */
 static int write_stack_outputs(struct session *session, struct report *rep)
 {
+	bool flame = env.folded_path || env.svg_path;
 	struct stack_set stacks = {};
 	struct flame_args a = {};
 	char why[256];
 	size_t i, shallow = 0, with_user = 0;
 	int ret;
 
-	if (!env.folded_path && !env.svg_path)
+	if (!flame && !env.pprof_path)
 		return 0;
-	if (weight_resolve(rep, env.weight, &a.weight, why, sizeof(why))) {
+	if (flame && weight_resolve(rep, env.weight, &a.weight, why, sizeof(why))) {
 		fprintf(stderr, "uringlockstat: %s\n", why);
 		return 1;
 	}
 	ret = session_read_stacks(session, &stacks);
-	if (!ret)
+	if (!ret && flame)
 		ret = folded_build(rep, &stacks, a.weight, &a.lines, &a.nr);
 	if (ret) {
 		fprintf(stderr, "uringlockstat: cannot build stacks: %s\n", strerror(-ret));
@@ -415,15 +446,71 @@ static int write_stack_outputs(struct session *session, struct report *rep)
 	snprintf(a.title, sizeof(a.title), "uring_lock: %s%s%s", weight_unit(a.weight),
 		 rep->target_command[0] ? " - " : "", rep->target_command);
 	ret = 0;
-	if (env.folded_path && (ret = write_atomic(env.folded_path, write_folded_fn, &a)))
+	if (env.folded_path && (ret = atomic_write(env.folded_path, write_folded_fn, &a)))
 		fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.folded_path,
 			strerror(-ret));
-	if (!ret && env.svg_path && (ret = write_atomic(env.svg_path, write_svg_fn, &a)))
+	if (!ret && env.svg_path && (ret = atomic_write(env.svg_path, write_svg_fn, &a)))
 		fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.svg_path,
+			strerror(-ret));
+	if (!ret && env.pprof_path &&
+	    (ret = pprof_write(env.pprof_path, rep, &stacks, env.verbose)))
+		fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.pprof_path,
 			strerror(-ret));
 	folded_free(a.lines, a.nr);
 	stack_set_free(&stacks);
 	return ret ? 1 : 0;
+}
+
+/* The --listen endpoint, NULL without one. */
+static struct http_server *http;
+
+struct text_buf {
+	const char *text;
+	size_t len;
+};
+
+static int write_text_fn(FILE *f, void *arg)
+{
+	struct text_buf *t = arg;
+
+	return fwrite(t->text, 1, t->len, f) == t->len ? 0 : -EIO;
+}
+
+/*
+ * --listen and --prom-file: render the report as it stands. The endpoint's thread gets the
+ * new text by a pointer swap; a slow client never holds up this loop.
+ */
+static void export_metrics(const struct report *rep)
+{
+	static int last_error;
+	size_t om_len = 0, prom_len = 0;
+	char *om = NULL, *prom;
+
+	if (!http && !env.prom_path)
+		return;
+	prom = expo_render(rep, EXPO_PROMETHEUS, env.verbose, &prom_len);
+	if (http)
+		om = expo_render(rep, EXPO_OPENMETRICS, env.verbose, &om_len);
+	if (!prom || (http && !om)) {
+		fprintf(stderr, "uringlockstat: out of memory rendering the metrics\n");
+		free(prom);
+		free(om);
+		return;
+	}
+	if (env.prom_path) {
+		struct text_buf t = { prom, prom_len };
+		int e = atomic_write(env.prom_path, write_text_fn, &t);
+
+		/* A daemon keeps going; say so once per distinct failure. */
+		if (e && e != last_error)
+			fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.prom_path,
+				strerror(-e));
+		last_error = e;
+	}
+	if (http)
+		http_publish(http, om, om_len, prom, prom_len);
+	else
+		free(prom);
 }
 
 /*
@@ -474,6 +561,7 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 	}
 	/* Initial discovery: rings that exist before the run. */
 	session_snapshot(session, rep);
+	export_metrics(rep);
 	start_ns = last_tick_ns = now_ns();
 	if (env.duration_s)
 		deadline_ns = start_ns + (__u64)(env.duration_s * 1e9);
@@ -520,6 +608,7 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 		}
 		if (now - last_tick_ns >= tick_ns) {
 			session_snapshot(session, rep);
+			export_metrics(rep);
 			if (env.interval_s) {
 				report_print_interval(text_out, rep, prev,
 						      (now - last_tick_ns) / 1e9);
@@ -533,6 +622,7 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 	/* Freeze the maps first: every figure of the last snapshot then comes from one moment. */
 	session_pause(session);
 	session_snapshot(session, rep);
+	export_metrics(rep);
 	if (write_stack_outputs(session, rep))
 		goto cleanup;
 	if (env.command) {
@@ -580,7 +670,9 @@ static int run(void)
 	opts.follow_forks = env.command != NULL;
 	if ((env.json_path && output_check_writable(env.json_path, err, sizeof(err))) ||
 	    (env.folded_path && output_check_writable(env.folded_path, err, sizeof(err))) ||
-	    (env.svg_path && output_check_writable(env.svg_path, err, sizeof(err)))) {
+	    (env.svg_path && output_check_writable(env.svg_path, err, sizeof(err))) ||
+	    (env.pprof_path && output_check_writable(env.pprof_path, err, sizeof(err))) ||
+	    (env.prom_path && output_check_writable(env.prom_path, err, sizeof(err)))) {
 		fprintf(stderr, "uringlockstat: %s\n", err);
 		return 1;
 	}
@@ -593,6 +685,16 @@ static int run(void)
 		}
 	} else if (env.command) {
 		text_out = stderr;
+	}
+	if (env.listen) {
+		int e = http_start(&http, env.listen, env.listen_any, err, sizeof(err));
+
+		if (e) {
+			fprintf(stderr, "uringlockstat: --listen %s: %s\n", env.listen, err);
+			goto cleanup;
+		}
+		fprintf(stderr, "uringlockstat: serving metrics on http://%s/metrics\n",
+			http_address(http));
 	}
 	rep = report_new(env.max_rings);
 	prev = report_new(env.max_rings);
@@ -648,6 +750,8 @@ static int run(void)
 		}
 	}
 cleanup:
+	http_stop(http);
+	http = NULL;
 	json_decref(root);
 	json_decref(repeats);
 	if (text_out && text_out != stdout && text_out != stderr)

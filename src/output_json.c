@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "atomic.h"
 #include "output.h"
 #include "flags.h"
 
@@ -291,34 +292,16 @@ int output_check_writable(const char *path, char *err, size_t err_size)
 	return ret;
 }
 
+static int dump_json(FILE *f, void *root)
+{
+	return json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || fputc('\n', f) == EOF
+		       ? -EIO
+		       : 0;
+}
+
 int json_write_atomic(json_t *root, const char *path)
 {
-	char tmp[4096];
-	int fd, ret = 0;
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		ret = -errno;
-		close(fd);
-		goto out_unlink;
-	}
-	if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || fputc('\n', f) == EOF)
-		ret = -EIO;
-	if (fflush(f) || fsync(fileno(f)))
-		ret = ret ? ret : -errno;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-out_unlink:
-	if (ret)
-		unlink(tmp);
-	return ret;
+	return atomic_write(path, dump_json, root);
 }
 
 int report_write_json(const struct report *rep, const char *path, bool addresses)

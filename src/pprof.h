@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef URINGLOCKSTAT_PPROF_H
+#define URINGLOCKSTAT_PPROF_H
+
+#include <stdbool.h>
+#include "report.h"
+#include "stacks.h"
+
+/*
+ * Write the run's aggregated stacks to path as a gzipped pprof profile.proto, atomically (temp
+ * file + rename). Sample types: contentions/count, delay/nanoseconds, hold/nanoseconds, and
+ * samples/count when the sample backend ran; ring and path as labels. Kernel addresses appear
+ * only with show_addresses. Returns 0 or -errno.
+ */
+int pprof_write(const char *path, const struct report *rep, const struct stack_set *stacks,
+		bool show_addresses);
+
+#endif
