@@ -19,11 +19,7 @@ pp() {
 
 # Sum of column TYPE (e.g. delay/nanoseconds) over the Samples section of `pprof -raw`.
 raw_total() {
-	awk -v type="$2" '
-		/^Samples:/ { s = 1; getline; for (i = 1; i <= NF; i++) if (index($i, type) == 1) c = i; next }
-		/^Locations/ { s = 0 }
-		s && /^ *[0-9]/ { sub(/:.*/, ""); t += $c }
-		END { if (!c) exit 1; printf "%d", t }' "$1" || fail "no $2 column in $1"
+	awk -v type="$2" -f "$(dirname "$0")/../pprof-total.awk" "$1" || fail "no $2 column in $1"
 }
 
 "$ULS" --mode contention --ustack --pprof "$T/p.pb.gz" --json "$T/r.json" -- "$BENCH" \

@@ -38,7 +38,8 @@ uname -r >/out/kernel
 # Two threads (one per vCPU) on one ring without flags, no GETEVENTS on submit.
 profile threads --threads 2 --shared --batch 4 --duration 1.5
 # Hold-weighted stacks of the exact backend (flame graph input).
-uringlockstat --folded /out/hold.folded --weight hold --json /out/hold.r.json -- \
+uringlockstat --folded /out/hold.folded --weight hold --pprof /out/hold.pb.gz \
+	--json /out/hold.r.json -- \
 	uringbench --threads 2 --shared --batch 4 --ops 20000 >/dev/null 2>/out/hold.err ||
 	{ echo "scenario hold failed:"; tail -5 /out/hold.err; fail=1; }
 # Register calls every 10 submits.
