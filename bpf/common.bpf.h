@@ -59,6 +59,16 @@ struct {
 	__type(value, struct ring_hists);
 } hists SEC(".maps");
 
+/*
+ * Slots of expired rings (closed for the --expire time), pushed by user space after it cleared
+ * their state; a new ring takes one before a never-used slot. Sized to max_rings at open time.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, DEFAULT_MAX_RINGS);
+	__type(value, __u32);
+} free_slots SEC(".maps");
+
 /* Zeroed source for creating a ring's histograms (too large for the BPF stack). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -140,28 +150,83 @@ static __always_inline void remember_fd(__u32 tgid, __s32 fd, __u32 slot, __u32 
 	bpf_map_update_elem(&ring_fds, &key, &ring, BPF_ANY);
 }
 
-/* Add a ring to the tracked set and return its slot, or RING_SLOT_NONE. */
+/* A free slot: an expired ring's, else a never-used one; RING_SLOT_NONE when all are in use. */
+static __always_inline __u32 new_slot(void)
+{
+	__u32 slot;
+
+	if (!bpf_map_pop_elem(&free_slots, &slot) && slot < max_rings)
+		return slot;
+	/* Full: stop counting up, so that a run of failed attempts cannot wrap next_slot. */
+	if (next_slot >= max_rings)
+		goto full;
+	slot = __sync_fetch_and_add(&next_slot, 1);
+	if (slot < max_rings)
+		return slot;
+full:
+	__sync_fetch_and_add(&failures.ring_slots_full, 1);
+	return RING_SLOT_NONE;
+}
+
+/* Drop what names a freed ring's slot by its lock address and its process's fd. */
+static __always_inline void forget_lock(__u64 lock, __u32 tgid, __s32 fd)
+{
+	struct ring_fd_key key = { .tgid = tgid, .fd = fd };
+
+	bpf_map_delete_elem(&tracked, &lock);
+	if (fd >= 0)
+		bpf_map_delete_elem(&ring_fds, &key);
+}
+
+/*
+ * io_uring_create installs the ring's fd before the event fires: an iterator run (or an event
+ * on the new fd) in between may have tracked the same ring just before. A freed ring's
+ * leftover at a reused address is older than this: the ctx is freed an RCU grace period after
+ * close at the earliest.
+ */
+#define CREATE_RACE_NS 1000000ull
+
+/*
+ * Add a ring to the tracked set and return its slot, or RING_SLOT_NONE. Cold: runs when a ring
+ * is discovered, never for a ring already tracked (but from io_uring_create).
+ */
 static __noinline __u32 track_ring(struct io_ring_ctx *ctx, struct task_struct *task, __s32 fd,
 				   __u32 source)
 {
 	struct task_struct *submitter;
 	struct ring_info *info;
-	__u64 lock = lock_of(ctx);
-	__u32 *found, slot;
+	__u64 lock = lock_of(ctx), now = bpf_ktime_get_ns();
+	__u32 *found, slot, old;
+	bool replace = false;
 
 	found = bpf_map_lookup_elem(&tracked, &lock);
-	if (found)
-		return *found;
-	slot = __sync_fetch_and_add(&next_slot, 1);
-	if (slot >= max_rings) {
-		__sync_fetch_and_add(&failures.ring_slots_full, 1);
+	if (found) {
+		/*
+		 * io_uring_create is authoritative that the ring is new: an entry at its lock's
+		 * address is a freed ring's, unless another path tracked this very ring in the
+		 * moment between the fd's install and the event.
+		 */
+		old = *found;
+		if (source != RING_SOURCE_CREATE)
+			return old;
+		info = bpf_map_lookup_elem(&rings, &old);
+		if (info && info->ctx == (__u64)ctx && info->source != RING_SOURCE_CREATE &&
+		    now - info->seen_ns < CREATE_RACE_NS)
+			return old;
+		replace = true;
+	}
+	slot = new_slot();
+	if (slot == RING_SLOT_NONE) {
+		/* Untracked, but at least not counted as the freed ring it replaces. */
+		if (replace)
+			forget_lock(lock, BPF_CORE_READ(task, tgid), fd);
 		return RING_SLOT_NONE;
 	}
 	info = bpf_map_lookup_elem(&rings, &slot);
 	if (!info)
 		return RING_SLOT_NONE;
 	info->ctx = (__u64)ctx;
-	info->seen_ns = bpf_ktime_get_ns();
+	info->seen_ns = now;
 	info->tgid = BPF_CORE_READ(task, tgid);
 	info->fd = fd;
 	info->setup_flags = BPF_CORE_READ(ctx, flags);
@@ -172,16 +237,24 @@ static __noinline __u32 track_ring(struct io_ring_ctx *ctx, struct task_struct *
 	info->submitter_tid = submitter ? BPF_CORE_READ(submitter, pid) : 0;
 	info->source = source;
 	bpf_probe_read_kernel_str(info->comm, sizeof(info->comm), &task->comm);
-	if (fd >= 0)
-		remember_fd(info->tgid, fd, slot, info->setup_flags);
-	/* Publish the info before the slot becomes visible to the other programs. */
-	if (bpf_map_update_elem(&tracked, &lock, &slot, BPF_NOEXIST)) {
-		found = bpf_map_lookup_elem(&tracked, &lock);
+	/*
+	 * Publish the info before the slot becomes visible to the other programs. A replaced
+	 * entry's slot stays behind, untracked: user space finds it closed and expires it.
+	 */
+	if (bpf_map_update_elem(&tracked, &lock, &slot, replace ? BPF_ANY : BPF_NOEXIST)) {
+		/* Most likely lost a race with another discovery of the ring: give the slot back. */
+		__builtin_memset(info, 0, sizeof(*info));
+		bpf_map_push_elem(&free_slots, &slot, 0);
+		found = replace ? 0 : bpf_map_lookup_elem(&tracked, &lock);
 		if (found)
 			return *found;
+		if (replace)
+			forget_lock(lock, BPF_CORE_READ(task, tgid), fd);
 		__sync_fetch_and_add(&failures.tracked_insert, 1);
 		return RING_SLOT_NONE;
 	}
+	if (fd >= 0)
+		remember_fd(info->tgid, fd, slot, info->setup_flags);
 	return slot;
 }
 

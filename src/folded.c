@@ -124,10 +124,16 @@ static int append(char **buf, size_t *len, size_t *cap, const char *frame, const
 
 static bool several_processes(const struct report *rep)
 {
+	__u32 first = 0;
 	size_t i;
 
-	for (i = 1; i < rep->nr_rings; i++) {
-		if (rep->rings[i].info.ctx && rep->rings[i].info.tgid != rep->rings[0].info.tgid)
+	/* Free slots (info.ctx 0) are no process's. */
+	for (i = 0; i < rep->nr_rings; i++) {
+		if (!rep->rings[i].info.ctx)
+			continue;
+		if (!first)
+			first = rep->rings[i].info.tgid;
+		else if (rep->rings[i].info.tgid != first)
 			return true;
 	}
 	return false;

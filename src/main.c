@@ -54,6 +54,7 @@ static struct env {
 	const char *prom_path;
 	const char *pprof_path;
 	double expire_s;
+	bool expire_set;
 	__u32 max_rings;
 	bool verbose;
 	char **command;
@@ -157,8 +158,8 @@ static const struct argp_option options[] = {
 	{ "prom-file", OPT_PROM_FILE, "FILE", 0, "Write the metrics in Prometheus text format to "
 	  "FILE every interval, atomically (node_exporter's textfile collector); implies -a "
 	  "without a target", 0 },
-	{ "expire", OPT_EXPIRE, "SECONDS", 0, "With --listen or --prom-file: forget rings closed "
-	  "for SECONDS (default 60), so that series of exited processes end", 0 },
+	{ "expire", OPT_EXPIRE, "SECONDS", 0, "Forget rings closed for SECONDS and reuse their "
+	  "slots (default: 60 with --listen or --prom-file, never otherwise)", 0 },
 	{ "label", OPT_LABEL, "NAME", 0, "Name this run's scenario in the report (compare matches "
 	  "rings by label, flags and order)", 0 },
 	{ "repeat", OPT_REPEAT, "N", 0, "With -- CMD: run the command N times, one sample of every "
@@ -274,6 +275,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_EXPIRE:
 		env.expire_s = parse_seconds(arg, "--expire");
+		env.expire_set = true;
 		break;
 	case OPT_REPEAT:
 		env.repeat = parse_long(arg, "--repeat", 1, 1000);
@@ -608,6 +610,9 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 		}
 		if (now - last_tick_ns >= tick_ns) {
 			session_snapshot(session, rep);
+			/* A daemon forgets closed rings; a one-off report keeps every ring. */
+			if (http || env.prom_path || env.expire_set)
+				session_expire(session, rep, now_ns(), (__u64)(env.expire_s * 1e9));
 			export_metrics(rep);
 			if (env.interval_s) {
 				report_print_interval(text_out, rep, prev,

@@ -209,7 +209,9 @@ void report_print_interval(FILE *out, const struct report *rep, const struct rep
 		const struct ring_report *p = prev && i < prev->nr_rings ? &prev->rings[i] : NULL;
 		char flags[256], avg[32], wait[32], r1[32], r2[32], r3[32];
 		__u64 sqes, psqes = 0, contended, wait_ns;
-		bool have_sqes, have_prev = p && p->info.ctx;
+		/* A slot reused by a new ring (--expire) starts its rates from 0. */
+		bool have_sqes, have_prev = p && p->info.ctx && p->info.ctx == r->info.ctx &&
+					   p->info.seen_ns == r->info.seen_ns;
 		const char *method;
 
 		if (!r->info.ctx)

@@ -323,6 +323,7 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	bpf_map__set_max_entries(s->skel->maps.tracked, o->max_rings);
 	bpf_map__set_max_entries(s->skel->maps.rings, o->max_rings);
 	bpf_map__set_max_entries(s->skel->maps.stats, o->max_rings);
+	bpf_map__set_max_entries(s->skel->maps.free_slots, o->max_rings);
 
 	s->exact = rep->backends[BACKEND_EXACT].active;
 	s->sample = rep->backends[BACKEND_SAMPLE].active;
@@ -541,12 +542,13 @@ static void read_ring(struct session *s, __u32 slot, struct ring_report *r)
 			sum->hold_ns_max = c->hold_ns_max;
 		sum->holds += c->holds;
 	}
+	/* No entry: no event yet that has a histogram (created on the first one). */
+	memset(&r->hists, 0, sizeof(r->hists));
 	if (!bpf_map__lookup_elem(s->skel->maps.hists, &slot, sizeof(slot), s->percpu_hists,
 				  sizeof(struct ring_hists) * s->ncpus, 0)) {
 		__u64 *dst = (__u64 *)&r->hists;
 		size_t n = sizeof(r->hists) / sizeof(__u64), i;
 
-		memset(&r->hists, 0, sizeof(r->hists));
 		for (cpu = 0; cpu < s->ncpus; cpu++) {
 			const __u64 *src = (const __u64 *)&s->percpu_hists[cpu];
 
@@ -660,6 +662,9 @@ static void read_stack_stats(struct session *s, struct report *rep)
 		/* Take the process's memory map while it runs: its user frames resolve later. */
 		if (s->usyms && key.ustack_id >= 0)
 			usyms_watch(s->usyms, key.tgid);
+		/* A free slot's entries (an expired ring's, in flight) count for no ring. */
+		if (key.slot < rep->nr_rings && !rep->rings[key.slot].info.ctx)
+			continue;
 		if (key.kind == STACK_SAMPLE) {
 			if (key.slot < rep->nr_rings)
 				rep->rings[key.slot].samples_held += st.count;
@@ -708,6 +713,14 @@ static void read_programs(struct session *s, struct report *rep)
 	rep->prog_stats = s->stats_fd >= 0;
 }
 
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 int session_snapshot(struct session *s, struct report *rep)
 {
 	ssize_t nr_snaps = read_snapshots(s), i;
@@ -722,9 +735,19 @@ int session_snapshot(struct session *s, struct report *rep)
 		nr = s->max_rings;
 	for (slot = 0; slot < nr; slot++) {
 		struct ring_report *r = &rep->rings[slot];
+		__u64 ctx = r->info.ctx, seen_ns = r->info.seen_ns;
 
 		r->slot = slot;
 		read_ring(s, slot, r);
+		/*
+		 * Another ring in the slot than last time (BPF gave back a slot it lost in a
+		 * discovery race, and a new ring took it): nothing of the old one carries over.
+		 */
+		if (ctx && (r->info.ctx != ctx || r->info.seen_ns != seen_ns)) {
+			memset(r, 0, sizeof(*r));
+			r->slot = slot;
+			read_ring(s, slot, r);
+		}
 		if (r->info.ctx && !r->head_seen) {
 			r->last_head = r->info.sq_head_start;
 			r->submitter_tid = r->info.submitter_tid;
@@ -756,12 +779,179 @@ int session_snapshot(struct session *s, struct report *rep)
 		if (snap->submitter_tid)
 			r->submitter_tid = snap->submitter_tid;
 	}
+	/*
+	 * When each ring was first found closed, for session_expire. A ring no snapshot ever saw
+	 * open (created and closed in between) is closed from the first snapshot with its slot.
+	 */
+	if (s->iter_link) {
+		__u64 now = monotonic_ns();
+
+		for (slot = 0; slot < rep->nr_rings; slot++) {
+			struct ring_report *r = &rep->rings[slot];
+
+			if (!r->info.ctx || r->open)
+				r->closed_ns = 0;
+			else if (!r->closed_ns)
+				r->closed_ns = now;
+		}
+	}
 	if (s->stacks_used)
 		read_stack_stats(s, rep);
 	rep->samples = s->skel->bss->failures.samples;
 	rep->failures = s->skel->bss->failures;
 	read_programs(s, rep);
 	return 0;
+}
+
+/*
+ * Delete the entries of a hash map that name an expiring slot: the __u32 at `off` in the key
+ * (in_key) or in the value. Keys are collected first: deleting while walking would restart
+ * the walk. A value-matched entry is taken with lookup-and-delete, and put back if a BPF
+ * program re-pointed it at another slot (a new ring at the same address) in the meantime.
+ */
+static int delete_slot_entries(struct bpf_map *map, const bool *expiring, __u32 max_rings,
+			       bool in_key, size_t off)
+{
+	size_t ksz = bpf_map__key_size(map), vsz = bpf_map__value_size(map), nr = 0, cap = 0, i;
+	char *keys = NULL, *key = malloc(ksz), *next = malloc(ksz), *value = malloc(vsz);
+	bool first = true;
+	int ret = 0;
+
+	if (!key || !next || !value) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (!bpf_map__get_next_key(map, first ? NULL : key, next, ksz)) {
+		__u32 slot;
+
+		first = false;
+		memcpy(key, next, ksz);
+		if (in_key) {
+			memcpy(&slot, key + off, sizeof(slot));
+		} else {
+			if (bpf_map__lookup_elem(map, key, ksz, value, vsz, 0))
+				continue;
+			memcpy(&slot, value + off, sizeof(slot));
+		}
+		if (slot >= max_rings || !expiring[slot])
+			continue;
+		if (nr == cap) {
+			char *p;
+
+			cap = cap ? cap * 2 : 16;
+			p = realloc(keys, cap * ksz);
+			if (!p) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			keys = p;
+		}
+		memcpy(keys + nr++ * ksz, key, ksz);
+	}
+	for (i = 0; i < nr; i++) {
+		const char *k = keys + i * ksz;
+		__u32 slot;
+
+		if (in_key || bpf_map__lookup_and_delete_elem(map, k, ksz, value, vsz, 0)) {
+			bpf_map__delete_elem(map, k, ksz, 0);
+			continue;
+		}
+		memcpy(&slot, value + off, sizeof(slot));
+		if (slot >= max_rings || !expiring[slot])
+			bpf_map__update_elem(map, k, ksz, value, vsz, BPF_NOEXIST);
+	}
+out:
+	free(keys);
+	free(key);
+	free(next);
+	free(value);
+	return ret;
+}
+
+int session_expire(struct session *s, struct report *rep, __u64 now_ns, __u64 ttl_ns)
+{
+	struct uringlockstat_bpf *skel = s->skel;
+	size_t state_size = bpf_map__value_size(skel->maps.lock_states);
+	void *zero_stats = NULL, *zero_state = NULL;
+	bool *expiring = NULL;
+	__u32 slot, nr = rep->nr_rings < s->max_rings ? rep->nr_rings : s->max_rings;
+	int expired = 0;
+
+	/* Without the iterator no ring is ever known closed. */
+	if (!s->iter_link)
+		return 0;
+	for (slot = 0; slot < nr; slot++) {
+		const struct ring_report *r = &rep->rings[slot];
+
+		if (r->info.ctx && !r->open && r->closed_ns && now_ns >= r->closed_ns &&
+		    now_ns - r->closed_ns >= ttl_ns)
+			break;
+	}
+	if (slot == nr)
+		return 0;
+	expiring = calloc(s->max_rings, sizeof(*expiring));
+	zero_stats = calloc(s->ncpus, sizeof(struct ring_stats));
+	zero_state = calloc(1, state_size);
+	if (!expiring || !zero_stats || !zero_state)
+		goto out;
+	for (; slot < nr; slot++) {
+		struct ring_report *r = &rep->rings[slot];
+		struct ring_info cur;
+
+		if (!r->info.ctx || r->open || !r->closed_ns || now_ns < r->closed_ns ||
+		    now_ns - r->closed_ns < ttl_ns)
+			continue;
+		/*
+		 * Only while the slot still holds that ring: a slot BPF gave back itself (lost
+		 * discovery race) is free or someone else's. Either way the next snapshot reads
+		 * the slot afresh.
+		 */
+		if (!bpf_map__lookup_elem(skel->maps.rings, &slot, sizeof(slot), &cur, sizeof(cur),
+					  0) &&
+		    cur.ctx == r->info.ctx && cur.seen_ns == r->info.seen_ns) {
+			expiring[slot] = true;
+		} else {
+			memset(r, 0, sizeof(*r));
+			r->slot = slot;
+		}
+	}
+	/*
+	 * First untrack the lock: no new event reaches the slot. Should a pass fail (memory),
+	 * nothing is freed: the next call tries again.
+	 */
+	if (delete_slot_entries(skel->maps.tracked, expiring, s->max_rings, false, 0) ||
+	    /* bpf/common.bpf.h's struct ring_fd starts with the slot. */
+	    delete_slot_entries(skel->maps.ring_fds, expiring, s->max_rings, false, 0) ||
+	    (s->stacks_used &&
+	     delete_slot_entries(skel->maps.stack_stats, expiring, s->max_rings, true,
+				 offsetof(struct stack_key, slot))))
+		goto out;
+	for (slot = 0; slot < nr; slot++) {
+		struct ring_info zero_info = {};
+
+		if (!expiring[slot])
+			continue;
+		bpf_map__update_elem(skel->maps.stats, &slot, sizeof(slot), zero_stats,
+				     s->ncpus * sizeof(struct ring_stats), BPF_ANY);
+		bpf_map__delete_elem(skel->maps.hists, &slot, sizeof(slot), 0);
+		bpf_map__update_elem(skel->maps.lock_states, &slot, sizeof(slot), zero_state,
+				     state_size, BPF_ANY);
+		bpf_map__update_elem(skel->maps.rings, &slot, sizeof(slot), &zero_info,
+				     sizeof(zero_info), BPF_ANY);
+		memset(&rep->rings[slot], 0, sizeof(rep->rings[slot]));
+		rep->rings[slot].slot = slot;
+		/* Last: from here on a new ring may take the slot. */
+		if (bpf_map__update_elem(skel->maps.free_slots, NULL, 0, &slot, sizeof(slot), 0))
+			fprintf(stderr, "uringlockstat: cannot free ring slot %u: %s\n", slot,
+				strerror(errno));
+		else
+			expired++;
+	}
+out:
+	free(expiring);
+	free(zero_stats);
+	free(zero_state);
+	return expired;
 }
 
 void session_watch(struct session *s)

@@ -40,6 +40,13 @@ int session_add_target(struct session *s, __u32 tgid);
 /* Find rings (task_file iterator) and read every counter into rep. */
 int session_snapshot(struct session *s, struct report *rep);
 
+/*
+ * Rings closed for longer than ttl_ns (now_ns: CLOCK_MONOTONIC) are forgotten: their BPF
+ * state is cleared, their slot goes back to the BPF side for the next new ring and
+ * rep->rings[slot] is zeroed (info.ctx == 0 marks a free slot). Returns how many expired.
+ */
+int session_expire(struct session *s, struct report *rep, __u64 now_ns, __u64 ttl_ns);
+
 struct stack_set;
 
 /* With user stacks: take the memory map of every process seen with one, while it runs. */
