@@ -89,13 +89,21 @@ ring_of "$T/r.json" "$BENCH_PID" >"$T/ring.json" || fail "no ring in the report"
 assert_eq "sqes exact while clients hang" "$(jqv "$T/ring.json" '.[0].sqes')" \
 	"$(jqv "$T/b.json" .total.sqes)"
 
-# -v adds the ring's kernel address as a label.
-start_profiler "$T/v.err" --listen 127.0.0.1:0 -v -a -d 30
+# -v adds the ring's kernel address as a label; a closed ring's series end after --expire.
+start_profiler "$T/v.err" --listen 127.0.0.1:0 -v -a -d 30 --expire 0.5
 url=$(sed -n 's|.*serving metrics on \(http://[^ ]*\).*|\1|p' "$T/v.err")
 "$BENCH" --ops 1000 --hold 1.5 >/dev/null &
+bench=$!
 sleep 1.2
-curl -s "$url" | grep -q 'ctx="0xffff' || fail "no ctx label with -v"
+curl -s "$url" >"$T/v.metrics"
+grep -q "^uringlockstat_sqes_total{pid=\"$bench\",.*,ctx=\"0xffff[0-9a-f]*\"" "$T/v.metrics" ||
+	fail "no ring with a ctx label with -v: $(grep sqes_total "$T/v.metrics")"
 echo "ok: -v shows kernel addresses"
+wait "$bench"
+sleep 2.5
+curl -s "$url" >"$T/v2.metrics"
+grep -q "pid=\"$bench\"" "$T/v2.metrics" && fail "series of exited pid $bench still exposed"
+echo "ok: series of the exited process expired"
 kill -INT "$ULS_PID"
 wait "$ULS_PID"
 exit 0
