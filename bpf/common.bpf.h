@@ -236,7 +236,8 @@ static __noinline __u32 track_ring(struct io_ring_ctx *ctx, struct task_struct *
 	submitter = BPF_CORE_READ(ctx, submitter_task);
 	info->submitter_tid = submitter ? BPF_CORE_READ(submitter, pid) : 0;
 	info->source = source;
-	bpf_probe_read_kernel_str(info->comm, sizeof(info->comm), &task->comm);
+	/* The process's name (its leader's), not that of the thread that revealed the ring. */
+	BPF_CORE_READ_STR_INTO(&info->comm, task, group_leader, comm);
 	/*
 	 * Publish the info before the slot becomes visible to the other programs. A replaced
 	 * entry's slot stays behind, untracked: user space finds it closed and expires it.

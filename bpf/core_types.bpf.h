@@ -66,6 +66,7 @@ struct task_struct {
 	int pid;
 	int tgid;
 	char comm[16];
+	struct task_struct *group_leader;
 	struct files_struct *files;
 	struct io_uring_task *io_uring;
 };
