@@ -30,7 +30,7 @@ grep -q '^note: with 3 and 3 runs the smallest possible p-value is 0.1' "$T/c.tx
 echo "ok: two real runs of one scenario compare without a regression"
 
 "$ULS" report "$T/base.json" >"$T/report.txt" 2>"$T/err" || fail "report failed: $(cat "$T/err")"
-grep -q "^ring 0: pid $(jqv "$T/base.json" '.rings[0].pid') (uringbench-w0) fd 3 flags CQSIZE" \
+grep -q "^ring 0: pid $(jqv "$T/base.json" '.rings[0].pid') (uringbench) fd 3 flags CQSIZE" \
 	"$T/report.txt" || fail "report: no ring line: $(cat "$T/report.txt")"
 grep -q "^  sqes 40000 (enter_return)" "$T/report.txt" || fail "report: sqes line"
 echo "ok: report re-renders a real run"
