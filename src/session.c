@@ -29,6 +29,8 @@ struct session {
 	__u32 max_rings;
 	struct ring_stats *percpu;
 	struct ring_hists *percpu_hists;
+	struct ring_hists *zero_hists; /* per-CPU zeros, to create histogram entries */
+	__u32 hists_ready;             /* slots below this have a histogram entry */
 	struct ring_snapshot *snaps;
 	size_t snaps_cap;
 	bool exact;
@@ -277,6 +279,26 @@ static int attach_sampling(struct session *s, __u32 freq_hz, char *err, size_t e
 	return 0;
 }
 
+/* Slots past the last used one that already have their histogram entry. */
+#define HISTS_AHEAD 8
+
+/*
+ * Create the histogram entries of the next slots from user space. The map is a per-CPU hash
+ * without preallocation (a slot's histograms take 13 KiB per CPU). Created from BPF, an entry
+ * comes from the BPF allocator's per-CPU caches, which are refilled asynchronously and may be
+ * empty at that moment (the ring then loses figures, counted as stats_lookup); a system call
+ * allocates without that limit.
+ */
+static void prepare_hists(struct session *s, __u32 used)
+{
+	__u32 upto = used + HISTS_AHEAD < s->max_rings ? used + HISTS_AHEAD : s->max_rings;
+
+	for (; s->hists_ready < upto; s->hists_ready++)
+		bpf_map__update_elem(s->skel->maps.hists, &s->hists_ready, sizeof(__u32),
+				     s->zero_hists, sizeof(struct ring_hists) * s->ncpus,
+				     BPF_NOEXIST);
+}
+
 int session_open(struct session **out, const struct session_opts *o, struct report *rep,
 		 char *err, size_t err_size)
 {
@@ -307,8 +329,9 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	s->ncpus = libbpf_num_possible_cpus();
 	s->percpu = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(struct ring_stats));
 	s->percpu_hists = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(struct ring_hists));
+	s->zero_hists = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(struct ring_hists));
 	s->skel = uringlockstat_bpf__open();
-	if (!s->percpu || !s->percpu_hists || !s->skel) {
+	if (!s->percpu || !s->percpu_hists || !s->zero_hists || !s->skel) {
 		snprintf(err, err_size, "cannot open the BPF object: %s", strerror(errno));
 		ret = -ENOMEM;
 		goto fail;
@@ -392,6 +415,7 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 		}
 		s->links[s->nr_links++] = link;
 	}
+	prepare_hists(s, 0);
 	if (iter_ok) {
 		s->iter_link = bpf_program__attach_iter(s->skel->progs.find_rings, NULL);
 		if (!s->iter_link) {
@@ -733,6 +757,7 @@ int session_snapshot(struct session *s, struct report *rep)
 	nr = s->skel->bss->next_slot;
 	if (nr > s->max_rings)
 		nr = s->max_rings;
+	prepare_hists(s, nr);
 	for (slot = 0; slot < nr; slot++) {
 		struct ring_report *r = &rep->rings[slot];
 		__u64 ctx = r->info.ctx, seen_ns = r->info.seen_ns;
@@ -933,7 +958,9 @@ int session_expire(struct session *s, struct report *rep, __u64 now_ns, __u64 tt
 			continue;
 		bpf_map__update_elem(skel->maps.stats, &slot, sizeof(slot), zero_stats,
 				     s->ncpus * sizeof(struct ring_stats), BPF_ANY);
-		bpf_map__delete_elem(skel->maps.hists, &slot, sizeof(slot), 0);
+		/* Zeroed, not deleted: the next ring in the slot needs no allocation. */
+		bpf_map__update_elem(skel->maps.hists, &slot, sizeof(slot), s->zero_hists,
+				     s->ncpus * sizeof(struct ring_hists), BPF_ANY);
 		bpf_map__update_elem(skel->maps.lock_states, &slot, sizeof(slot), zero_state,
 				     state_size, BPF_ANY);
 		bpf_map__update_elem(skel->maps.rings, &slot, sizeof(slot), &zero_info,
@@ -1078,6 +1105,7 @@ void session_close(struct session *s)
 	free(s->stack_lock);
 	free(s->percpu);
 	free(s->percpu_hists);
+	free(s->zero_hists);
 	free(s->snaps);
 	free(s);
 }
