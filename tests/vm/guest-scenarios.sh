@@ -39,7 +39,7 @@ uname -r >/out/kernel
 profile threads --threads 2 --shared --batch 4 --duration 1.5
 # Hold-weighted stacks of the exact backend (flame graph input).
 uringlockstat --folded /out/hold.folded --weight hold --pprof /out/hold.pb.gz \
-	--json /out/hold.r.json -- \
+	--prom-file /out/hold.prom --json /out/hold.r.json -- \
 	uringbench --threads 2 --shared --batch 4 --ops 20000 >/dev/null 2>/out/hold.err ||
 	{ echo "scenario hold failed:"; tail -5 /out/hold.err; fail=1; }
 # Register calls every 10 submits.
