@@ -147,6 +147,14 @@ kernel-ab: static
 abcheck: static
 	$(Q)tests/ab/run --out $(OUT)/ab --keep
 
+# uringlockstat on a lockdep kernel (the exact backend on mutex_lock_nested, counts checked)
+# and on one without BTF (one clear error line): both built by `tools/kernel-ab build
+# --variant lockdep|nobtf` (~4-5 min each the first time, then cached), checked by
+# tests/kvariants/run (outputs in $(OUT)/kvariants). Not part of `check`.
+.PHONY: kvariantcheck
+kvariantcheck: static
+	$(Q)tests/kvariants/run --out $(OUT)/kvariants
+
 # A bounded fuzzing run: seeds from tests/fuzz/corpus and the real reports of tests/live/data;
 # what it finds goes to $(OUT)/fuzz/corpus (the sources stay clean), crashes to $(OUT)/fuzz/.
 fuzz-check: $(OUT)/fuzz/fuzz_json_read

@@ -18,6 +18,11 @@ const volatile bool want_kstacks = false;
 const volatile bool want_ustacks = false;
 /* Read the lock owner's CPU in 1 of (mask + 1) contention episodes. */
 const volatile __u32 owner_sample_mask = OWNER_SAMPLE_EVERY - 1;
+/*
+ * Lockdep kernels (CONFIG_DEBUG_LOCK_ALLOC) have no mutex fast path: every mutex_lock_nested
+ * runs the slow path, which fires lock:contention_begin before its first trylock.
+ */
+const volatile bool mutex_always_slow = false;
 
 /* Switched by the loader without detaching. */
 bool enabled = true;

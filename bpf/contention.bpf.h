@@ -64,6 +64,9 @@ static __always_inline int on_contention_begin(void *ctx, void *lock, unsigned i
 			w->slept = 1;
 		return 0;
 	}
+	/* There the first begin on a free lock is no contention: the trylock will take it. */
+	if (mutex_always_slow && !(BPF_CORE_READ((struct mutex *)lock, owner.counter) & ~MUTEX_FLAGS))
+		return 0;
 	w->start_ns = bpf_ktime_get_ns();
 	w->lock = key;
 	w->slot = *slot;

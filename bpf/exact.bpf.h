@@ -151,6 +151,26 @@ int BPF_PROG(lock_kill_exit, struct mutex *lock, int ret)
 	return 0;
 }
 
+/*
+ * Lockdep (CONFIG_DEBUG_LOCK_ALLOC) kernels have mutex_lock_interruptible_nested(lock, subclass)
+ * and mutex_lock_killable_nested(lock, subclass) instead: the return value follows the
+ * subclass, so their fexit programs are these (src/session.c picks them). The entry
+ * programs, and mutex_lock's exit (no return value), are retargeted as they are.
+ */
+SEC("fexit/mutex_lock_interruptible_nested")
+int BPF_PROG(lock_intr_nested_exit, struct mutex *lock, unsigned int subclass, int ret)
+{
+	on_lock_return(ctx, lock, ret == 0, LOCK_FN_INTERRUPTIBLE);
+	return 0;
+}
+
+SEC("fexit/mutex_lock_killable_nested")
+int BPF_PROG(lock_kill_nested_exit, struct mutex *lock, unsigned int subclass, int ret)
+{
+	on_lock_return(ctx, lock, ret == 0, LOCK_FN_KILLABLE);
+	return 0;
+}
+
 SEC("fexit/mutex_trylock")
 int BPF_PROG(trylock_exit, struct mutex *lock, int ret)
 {

@@ -92,7 +92,7 @@ static bool btf_has_type(const char *name, char *why, size_t size)
 	bool found;
 
 	if (!btf) {
-		snprintf(why, size, "no kernel BTF");
+		snprintf(why, size, "no: needs kernel BTF");
 		return false;
 	}
 	found = btf__find_by_name(btf, name) > 0;
@@ -114,6 +114,22 @@ static int open_cpu_clock(int cpu)
 	return syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
+/*
+ * The function the exact backend hooks for mutex_lock: mutex_lock_nested on kernels with
+ * lockdep (CONFIG_DEBUG_LOCK_ALLOC), where mutex_lock is a macro (as src/session.c does).
+ */
+static const char *mutex_lock_function(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const char *name = "mutex_lock";
+
+	if (btf && btf__find_by_name_kind(btf, "mutex_lock", BTF_KIND_FUNC) <= 0 &&
+	    btf__find_by_name_kind(btf, "mutex_lock_nested", BTF_KIND_FUNC) > 0)
+		name = "mutex_lock_nested";
+	btf__free(btf);
+	return name;
+}
+
 /* Load only `prog` of the probe object and attach it; reason says what failed. */
 static bool try_program(const char *prog_name, char *why, size_t size)
 {
@@ -122,6 +138,7 @@ static bool try_program(const char *prog_name, char *why, size_t size)
 	struct bpf_link *link = NULL;
 	struct probe_bpf *skel;
 	int perf_fd = -1, err;
+	const char *nested = "";
 	bool ok = false;
 
 	skel = probe_bpf__open();
@@ -132,9 +149,17 @@ static bool try_program(const char *prog_name, char *why, size_t size)
 	prog = bpf_object__find_program_by_name(skel->obj, prog_name);
 	bpf_object__for_each_program(p, skel->obj)
 		bpf_program__set_autoload(p, p == prog);
+	if (!strcmp(prog_name, "probe_fentry") && strcmp(mutex_lock_function(), "mutex_lock")) {
+		nested = "mutex_lock_nested (lockdep): ";
+		err = bpf_program__set_attach_target(prog, 0, "mutex_lock_nested");
+		if (err) {
+			snprintf(why, size, "no: %scannot retarget: %s", nested, strerror(-err));
+			goto out;
+		}
+	}
 	err = probe_bpf__load(skel);
 	if (err) {
-		snprintf(why, size, "no: load failed: %s", strerror(-err));
+		snprintf(why, size, "no: %sload failed: %s", nested, strerror(-err));
 		goto out;
 	}
 	if (!strcmp(prog_name, "probe_perf_event")) {
@@ -148,7 +173,7 @@ static bool try_program(const char *prog_name, char *why, size_t size)
 		link = bpf_program__attach(prog);
 	}
 	if (!link) {
-		snprintf(why, size, "no: attach failed: %s", strerror(errno));
+		snprintf(why, size, "no: %sattach failed: %s", nested, strerror(errno));
 		goto out;
 	}
 	if (!strcmp(prog_name, "probe_iter")) {
@@ -163,7 +188,7 @@ static bool try_program(const char *prog_name, char *why, size_t size)
 		}
 		close(iter_fd);
 	}
-	snprintf(why, size, "yes (loaded and attached)");
+	snprintf(why, size, "yes (%sloaded and attached)", nested);
 	ok = true;
 out:
 	bpf_link__destroy(link);
@@ -198,6 +223,18 @@ void probe_feature(enum feature feat, struct probe_results *r)
 	case FEAT_CONTENTION_TP:
 		f->ok = btf_has_type("btf_trace_contention_begin", why, size);
 		return;
+	case FEAT_TP_BTF:
+	case FEAT_IO_URING_TP:
+	case FEAT_SYS_EXIT_TP:
+	case FEAT_FENTRY:
+	case FEAT_TASK_FILE_ITER:
+		/* Their programs attach by BTF ID: say so rather than libbpf's ESRCH. */
+		probe_feature(FEAT_BTF, r);
+		if (!r->f[FEAT_BTF].ok) {
+			snprintf(why, size, "no: needs kernel BTF");
+			return;
+		}
+		break;
 	default:
 		break;
 	}

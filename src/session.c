@@ -64,29 +64,33 @@ struct hook {
 	const char *raw_prog;
 	bool per_syscall;        /* switched off by --light */
 	const char *lockdep_target; /* the function to attach to when lockdep renames it */
+	const char *lockdep_prog;   /* the program for it, when not this one retargeted */
 };
 
 /* contention_end is listed (and so attached) before begin: no begin is left without an end. */
 static const struct hook hooks[] = {
-	{ BACKEND_COUNT, "create_btf", "create_raw", false, NULL },
-	{ BACKEND_COUNT, "fork_btf", "fork_raw", false, NULL },
-	{ BACKEND_CONTENTION, "contention_end_btf", "contention_end_raw", false, NULL },
-	{ BACKEND_CONTENTION, "contention_begin_btf", "contention_begin_raw", false, NULL },
-	{ BACKEND_COUNTERS, "sys_exit_btf", "sys_exit_raw", true, NULL },
-	{ BACKEND_COUNTERS, "register_btf", "register_raw", false, NULL },
-	{ BACKEND_COUNTERS, "local_work_btf", "local_work_raw", false, NULL },
-	{ BACKEND_COUNTERS, "task_work_btf", "task_work_raw", false, NULL },
+	{ BACKEND_COUNT, "create_btf", "create_raw", false, NULL, NULL },
+	{ BACKEND_COUNT, "fork_btf", "fork_raw", false, NULL, NULL },
+	{ BACKEND_CONTENTION, "contention_end_btf", "contention_end_raw", false, NULL, NULL },
+	{ BACKEND_CONTENTION, "contention_begin_btf", "contention_begin_raw", false, NULL, NULL },
+	{ BACKEND_COUNTERS, "sys_exit_btf", "sys_exit_raw", true, NULL, NULL },
+	{ BACKEND_COUNTERS, "register_btf", "register_raw", false, NULL, NULL },
+	{ BACKEND_COUNTERS, "local_work_btf", "local_work_raw", false, NULL, NULL },
+	{ BACKEND_COUNTERS, "task_work_btf", "task_work_raw", false, NULL, NULL },
 	/* Exits before entries and unlock last: an entry always finds its exit attached. */
-	{ BACKEND_EXACT, "lock_exit", "lock_exit", false, "mutex_lock_nested" },
+	{ BACKEND_EXACT, "lock_exit", "lock_exit", false, "mutex_lock_nested", NULL },
+	/* The _nested functions' return value is the third argument: programs of their own. */
 	{ BACKEND_EXACT, "lock_intr_exit", "lock_intr_exit", false,
-	  "mutex_lock_interruptible_nested" },
-	{ BACKEND_EXACT, "lock_kill_exit", "lock_kill_exit", false, "mutex_lock_killable_nested" },
-	{ BACKEND_EXACT, "trylock_exit", "trylock_exit", false, NULL },
-	{ BACKEND_EXACT, "lock_entry", "lock_entry", false, "mutex_lock_nested" },
+	  "mutex_lock_interruptible_nested", "lock_intr_nested_exit" },
+	{ BACKEND_EXACT, "lock_kill_exit", "lock_kill_exit", false, "mutex_lock_killable_nested",
+	  "lock_kill_nested_exit" },
+	{ BACKEND_EXACT, "trylock_exit", "trylock_exit", false, NULL, NULL },
+	{ BACKEND_EXACT, "lock_entry", "lock_entry", false, "mutex_lock_nested", NULL },
 	{ BACKEND_EXACT, "lock_intr_entry", "lock_intr_entry", false,
-	  "mutex_lock_interruptible_nested" },
-	{ BACKEND_EXACT, "lock_kill_entry", "lock_kill_entry", false, "mutex_lock_killable_nested" },
-	{ BACKEND_EXACT, "unlock_entry", "unlock_entry", false, NULL },
+	  "mutex_lock_interruptible_nested", NULL },
+	{ BACKEND_EXACT, "lock_kill_entry", "lock_kill_entry", false, "mutex_lock_killable_nested",
+	  NULL },
+	{ BACKEND_EXACT, "unlock_entry", "unlock_entry", false, NULL, NULL },
 };
 
 static struct bpf_program *prog_by_name(struct session *s, const char *name)
@@ -201,29 +205,26 @@ static bool choose_backends(const struct session_opts *o, struct probe_results *
 }
 
 /*
- * Point an exact-backend program at the function this kernel has: with lockdep
- * (CONFIG_DEBUG_LOCK_ALLOC) mutex_lock is a macro around mutex_lock_nested. False when
- * neither exists (the program stays off).
+ * The exact-backend program for the function this kernel has: with lockdep
+ * (CONFIG_DEBUG_LOCK_ALLOC) mutex_lock is a macro around mutex_lock_nested, and `prog` is
+ * pointed there, or h->lockdep_prog is taken. NULL when neither exists (the hook stays off);
+ * *lockdep set when the lockdep function was taken.
  */
-static bool exact_target(struct bpf_program *prog, const struct hook *h)
+static struct bpf_program *exact_prog(struct session *s, struct bpf_program *prog,
+				      const struct hook *h, const struct btf *btf, bool *lockdep)
 {
-	const char *target = bpf_program__section_name(prog);
-	struct btf *btf;
-	bool found;
+	const char *target = strchr(bpf_program__section_name(prog), '/');
 
-	target = strchr(target, '/');
-	if (!target)
-		return false;
-	target++;
-	btf = btf__load_vmlinux_btf();
-	if (!btf)
-		return false;
-	found = btf__find_by_name_kind(btf, target, BTF_KIND_FUNC) > 0;
-	if (!found && h->lockdep_target &&
-	    btf__find_by_name_kind(btf, h->lockdep_target, BTF_KIND_FUNC) > 0)
-		found = !bpf_program__set_attach_target(prog, 0, h->lockdep_target);
-	btf__free(btf);
-	return found;
+	if (!target || !btf)
+		return NULL;
+	if (btf__find_by_name_kind(btf, target + 1, BTF_KIND_FUNC) > 0)
+		return prog;
+	if (!h->lockdep_target || btf__find_by_name_kind(btf, h->lockdep_target, BTF_KIND_FUNC) <= 0)
+		return NULL;
+	*lockdep = true;
+	if (h->lockdep_prog)
+		return prog_by_name(s, h->lockdep_prog);
+	return bpf_program__set_attach_target(prog, 0, h->lockdep_target) ? NULL : prog;
 }
 
 static bool hook_enabled(const struct hook *h, const struct session_opts *o,
@@ -279,6 +280,16 @@ static int attach_sampling(struct session *s, __u32 freq_hz, char *err, size_t e
 	return 0;
 }
 
+/*
+ * Lockdep kernels: mutex_lock is a macro for mutex_lock_nested, which always takes the slow
+ * path (and so fires lock:contention_begin, free lock or not).
+ */
+static bool mutex_always_slow(const struct btf *btf)
+{
+	return btf && btf__find_by_name_kind(btf, "mutex_lock", BTF_KIND_FUNC) <= 0 &&
+	       btf__find_by_name_kind(btf, "mutex_lock_nested", BTF_KIND_FUNC) > 0;
+}
+
 /* Slots past the last used one that already have their histogram entry. */
 #define HISTS_AHEAD 8
 
@@ -302,10 +313,11 @@ static void prepare_hists(struct session *s, __u32 used)
 int session_open(struct session **out, const struct session_opts *o, struct report *rep,
 		 char *err, size_t err_size)
 {
+	struct bpf_program *prog, *progs[sizeof(hooks) / sizeof(hooks[0])] = {};
 	struct probe_results pr = {};
-	struct bpf_program *prog;
+	struct btf *vmlinux = NULL;
 	struct session *s;
-	bool use_btf, iter_ok;
+	bool use_btf, iter_ok, lockdep = false;
 	__u64 release_addr;
 	size_t i;
 	int ret;
@@ -369,6 +381,8 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	bpf_map__set_max_entries(s->skel->maps.lock_states, o->max_rings);
 	bpf_map__set_max_entries(s->skel->maps.hists, o->max_rings);
 
+	vmlinux = btf__load_vmlinux_btf();
+	s->skel->rodata->mutex_always_slow = mutex_always_slow(vmlinux);
 	bpf_object__for_each_program(prog, s->skel->obj)
 		bpf_program__set_autoload(prog, false);
 	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
@@ -379,10 +393,18 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 		if (!o->follow_forks && !strncmp(h->btf_prog, "fork", 4))
 			continue;
 		prog = prog_by_name(s, use_btf ? h->btf_prog : h->raw_prog);
-		if (h->backend == BACKEND_EXACT && !exact_target(prog, h))
-			continue;
+		if (h->backend == BACKEND_EXACT) {
+			prog = exact_prog(s, prog, h, vmlinux, &lockdep);
+			if (!prog)
+				continue;
+		}
 		bpf_program__set_autoload(prog, true);
+		progs[i] = prog;
 	}
+	btf__free(vmlinux);
+	if (lockdep)
+		set_reason(rep, BACKEND_EXACT, true, "fentry/fexit on the mutex functions (%s: "
+			   "lockdep); every acquisition", "mutex_lock_nested and its variants");
 	probe_feature(FEAT_TASK_FILE_ITER, &pr);
 	iter_ok = pr.f[FEAT_TASK_FILE_ITER].ok && release_addr;
 	bpf_program__set_autoload(s->skel->progs.find_rings, iter_ok);
@@ -396,12 +418,13 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	}
 	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
 		const struct hook *h = &hooks[i];
-		const char *name = use_btf ? h->btf_prog : h->raw_prog;
+		const char *name;
 		struct bpf_link *link;
 
-		prog = prog_by_name(s, name);
-		if (!bpf_program__autoload(prog))
+		prog = progs[i];
+		if (!prog)
 			continue;
+		name = bpf_program__name(prog);
 		link = bpf_program__attach(prog);
 		if (!link) {
 			ret = -errno;
