@@ -114,18 +114,18 @@ static int open_cpu_clock(int cpu)
 	return syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
-/*
- * The function the exact backend hooks for mutex_lock: mutex_lock_nested on kernels with
- * lockdep (CONFIG_DEBUG_LOCK_ALLOC), where mutex_lock is a macro (as src/session.c does).
- */
+bool mutex_always_slow(const struct btf *btf)
+{
+	return btf && btf__find_by_name_kind(btf, "mutex_lock", BTF_KIND_FUNC) <= 0 &&
+	       btf__find_by_name_kind(btf, "mutex_lock_nested", BTF_KIND_FUNC) > 0;
+}
+
+/* The function the exact backend hooks for mutex_lock (as src/session.c does). */
 static const char *mutex_lock_function(void)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
-	const char *name = "mutex_lock";
+	const char *name = mutex_always_slow(btf) ? "mutex_lock_nested" : "mutex_lock";
 
-	if (btf && btf__find_by_name_kind(btf, "mutex_lock", BTF_KIND_FUNC) <= 0 &&
-	    btf__find_by_name_kind(btf, "mutex_lock_nested", BTF_KIND_FUNC) > 0)
-		name = "mutex_lock_nested";
 	btf__free(btf);
 	return name;
 }

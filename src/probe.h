@@ -44,4 +44,12 @@ void probe_all(struct probe_results *r);
 
 void probe_print(FILE *out, const struct probe_results *r);
 
+struct btf;
+
+/*
+ * Lockdep kernels (CONFIG_DEBUG_LOCK_ALLOC): mutex_lock is a macro for mutex_lock_nested, which
+ * has no fast path and so always fires lock:contention_begin, free lock or not.
+ */
+bool mutex_always_slow(const struct btf *btf);
+
 #endif

@@ -280,16 +280,6 @@ static int attach_sampling(struct session *s, __u32 freq_hz, char *err, size_t e
 	return 0;
 }
 
-/*
- * Lockdep kernels: mutex_lock is a macro for mutex_lock_nested, which always takes the slow
- * path (and so fires lock:contention_begin, free lock or not).
- */
-static bool mutex_always_slow(const struct btf *btf)
-{
-	return btf && btf__find_by_name_kind(btf, "mutex_lock", BTF_KIND_FUNC) <= 0 &&
-	       btf__find_by_name_kind(btf, "mutex_lock_nested", BTF_KIND_FUNC) > 0;
-}
-
 /* Slots past the last used one that already have their histogram entry. */
 #define HISTS_AHEAD 8
 
