@@ -24,19 +24,68 @@ static void print_backends(FILE *out, const struct report *rep)
 			rep->backends[id].active ? "on" : "off", rep->backends[id].reason);
 }
 
+/* What each lost counter means for the report: the figures it makes lower bounds. */
+static const struct {
+	const char *name;
+	const char *lower_bounds;
+} lost_meanings[] = {
+	{ "ring_slots_full", "the rings listed and every total over rings (rings beyond "
+	  "--max-rings not measured)" },
+	{ "tracked_insert", "the rings listed and every total over rings (a ring could not be "
+	  "tracked)" },
+	{ "waiters_full", "contended acquisitions and wait times (episodes not timed)" },
+	{ "stats_lookup", "every per-ring count and latency histogram" },
+	{ "end_without_begin", "contended acquisitions and wait times (episodes begun before "
+	  "the run)" },
+	{ "fd_resolve", "enters and SQEs counted at io_uring_enter's return" },
+	{ "stacks_full", "per-path figures, sampled hold estimates and flame graph stacks" },
+	{ "unlock_unknown", "hold times (acquisitions taken before the ring was tracked)" },
+	{ "snapshot_failures", "SQEs counted from SQ heads, and rings found by the iterator" },
+	{ "program_misses", "every count of the run (events our programs did not see)" },
+};
+
+void lost_print(FILE *out, const struct lost_count *lost, size_t nr)
+{
+	size_t i, j, nonzero = 0;
+
+	for (i = 0; i < nr; i++)
+		nonzero += lost[i].value != 0;
+	if (!nonzero) {
+		fprintf(out, "lost: none\n");
+		return;
+	}
+	fprintf(out, "lost: events not recorded; these figures are lower bounds:\n");
+	for (i = 0; i < nr; i++) {
+		const char *meaning = "figures that depend on these events";
+
+		if (!lost[i].value)
+			continue;
+		for (j = 0; j < sizeof(lost_meanings) / sizeof(lost_meanings[0]); j++) {
+			if (!strcmp(lost[i].name, lost_meanings[j].name))
+				meaning = lost_meanings[j].lower_bounds;
+		}
+		fprintf(out, "  %s=%llu: %s\n", lost[i].name, (unsigned long long)lost[i].value,
+			meaning);
+	}
+}
+
 static void print_lost(FILE *out, const struct report *rep)
 {
 	const struct bpf_failures *f = &rep->failures;
+	const struct lost_count lost[] = {
+		{ "ring_slots_full", f->ring_slots_full },
+		{ "tracked_insert", f->tracked_insert },
+		{ "waiters_full", f->waiters_full },
+		{ "stats_lookup", f->stats_lookup },
+		{ "end_without_begin", f->end_without_begin },
+		{ "fd_resolve", f->fd_resolve },
+		{ "stacks_full", f->stacks_full },
+		{ "unlock_unknown", f->unlock_unknown },
+		{ "snapshot_failures", rep->snapshot_failures },
+		{ "program_misses", rep->program_misses },
+	};
 
-	fprintf(out, "lost: ring_slots_full=%llu tracked_insert=%llu waiters_full=%llu "
-		"stats_lookup=%llu end_without_begin=%llu fd_resolve=%llu stacks_full=%llu "
-		"unlock_unknown=%llu snapshot_failures=%llu program_misses=%llu\n",
-		(unsigned long long)f->ring_slots_full, (unsigned long long)f->tracked_insert,
-		(unsigned long long)f->waiters_full, (unsigned long long)f->stats_lookup,
-		(unsigned long long)f->end_without_begin, (unsigned long long)f->fd_resolve,
-		(unsigned long long)f->stacks_full, (unsigned long long)f->unlock_unknown,
-		(unsigned long long)rep->snapshot_failures,
-		(unsigned long long)rep->program_misses);
+	lost_print(out, lost, sizeof(lost) / sizeof(lost[0]));
 }
 
 void report_print_text(FILE *out, const struct report *rep, bool addresses)
