@@ -529,11 +529,19 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 	int ret = 1, pidfd = -1, status = 0;
 	char err[512] = "";
 	struct utsname uts;
+	pid_t tgid;
 
 	if (env.pid) {
 		if (!pid_exists(env.pid)) {
 			fprintf(stderr, "uringlockstat: no process with PID %d\n", env.pid);
 			return 1;
+		}
+		/* Rings belong to processes: a thread's ID stands for its process. */
+		tgid = pid_process(env.pid);
+		if (tgid > 0 && tgid != env.pid) {
+			fprintf(stderr, "uringlockstat: %d is a thread of process %d: profiling "
+				"the process\n", env.pid, tgid);
+			env.pid = tgid;
 		}
 		pidfd = pid_watch(env.pid);
 	}

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -113,4 +114,26 @@ bool pid_watch_exited(int pidfd, pid_t pid)
 	if (pidfd < 0)
 		return !pid_exists(pid);
 	return poll(&p, 1, 0) > 0;
+}
+
+pid_t pid_process(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t tgid = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		int v;
+
+		if (sscanf(line, "Tgid: %d", &v) == 1) {
+			tgid = v > 0 ? v : -ENOENT;
+			break;
+		}
+	}
+	fclose(f);
+	return tgid;
 }

@@ -31,4 +31,7 @@ int pid_watch(pid_t pid);
 
 bool pid_watch_exited(int pidfd, pid_t pid);
 
+/* The process (thread group) that thread pid belongs to: pid itself for a leader; -errno. */
+pid_t pid_process(pid_t pid);
+
 #endif
