@@ -331,6 +331,14 @@ static void on_signal(int sig)
 	exiting = sig;
 }
 
+/* A signal before a run's profiling began: its set-up is undone, it measured nothing. */
+static int setup_interrupted(void)
+{
+	fprintf(stderr, "uringlockstat: interrupted by %s during set-up, before profiling "
+		"began\n", exiting == SIGINT ? "SIGINT" : "SIGTERM");
+	return 128 + exiting;
+}
+
 static __u64 now_ns(void)
 {
 	struct timespec ts;
@@ -561,6 +569,10 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 	}
 
 	if (session_open(&session, opts, rep, err, sizeof(err))) {
+		if (exiting) {
+			ret = setup_interrupted();
+			goto cleanup;
+		}
 		fprintf(stderr, "uringlockstat: %s\n", err);
 		goto cleanup;
 	}
@@ -571,6 +583,11 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 	}
 	/* Initial discovery: rings that exist before the run. */
 	session_snapshot(session, rep);
+	/* Before the command runs or the start is announced. */
+	if (exiting) {
+		ret = setup_interrupted();
+		goto cleanup;
+	}
 	export_metrics(rep);
 	start_ns = last_tick_ns = now_ns();
 	if (env.duration_s)
@@ -678,9 +695,17 @@ static int run(void)
 	char err[512] = "";
 	int ret = 1, i;
 
+	/* From the start: loading, attaching and discovery end early on a signal too. */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	parse_mode(&opts);
 	opts.target_all = env.all;
 	opts.follow_forks = env.command != NULL;
+	opts.stop = &exiting;
+	if (session_check_memory(&opts, err, sizeof(err))) {
+		fprintf(stderr, "uringlockstat: %s\n", err);
+		return 1;
+	}
 	if ((env.json_path && output_check_writable(env.json_path, err, sizeof(err))) ||
 	    (env.folded_path && output_check_writable(env.folded_path, err, sizeof(err))) ||
 	    (env.svg_path && output_check_writable(env.svg_path, err, sizeof(err))) ||
@@ -716,16 +741,22 @@ static int run(void)
 		fprintf(stderr, "uringlockstat: out of memory\n");
 		goto cleanup;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	if (exiting) {
+		ret = setup_interrupted();
+		goto cleanup;
+	}
 	for (i = 0; i < env.repeat && !exiting; i++) {
 		json_t *one;
 
-		memset(rep, 0, sizeof(*rep) + env.max_rings * sizeof(rep->rings[0]));
-		memset(prev, 0, sizeof(*prev) + env.max_rings * sizeof(prev->rings[0]));
+		/* Only the slots the last run used were written: the rest is still zero. */
+		memset(rep, 0, sizeof(*rep) + rep->nr_rings * sizeof(rep->rings[0]));
+		memset(prev, 0, sizeof(*prev) + prev->nr_rings * sizeof(prev->rings[0]));
 		rep->exit_status = -1;
 		snprintf(rep->label, sizeof(rep->label), "%s", env.label ? env.label : "");
 		ret = profile_once(&opts, rep, prev, text_out);
+		/* Interrupted while setting up a later run: the runs done are kept. */
+		if (ret > 128 && exiting && i > 0)
+			break;
 		if (ret)
 			goto cleanup;
 		if (env.repeat > 1)

@@ -57,6 +57,144 @@ struct report *report_new(__u32 max_rings)
 	return rep;
 }
 
+/*
+ * Kernel memory of a ring slot besides its per-CPU figures: its entries in the tracked-lock
+ * hash, the ring, lock-state and free-slot maps, and the histogram hash element's header.
+ */
+#define RING_KERNEL_BYTES 512
+/* The profiler's renderings of one ring (JSON tree, text, both metrics formats). */
+#define RING_RENDER_BYTES (16 * 1024)
+/* Programs, stack maps, stack aggregation, targets and fd maps: sizes that do not scale. */
+#define FIXED_KERNEL_BYTES (16ull << 20)
+
+/* The most one ring slot takes, in the kernel and in the profiler. */
+static __u64 ring_bytes(int ncpus)
+{
+	__u64 per_cpu = (sizeof(struct ring_stats) + 7) / 8 * 8 +
+			(sizeof(struct ring_hists) + 7) / 8 * 8;
+	/* rep and prev of main.c, and the expiry marks. */
+	__u64 user = 2 * sizeof(struct ring_report) + RING_RENDER_BYTES + 1;
+
+	return per_cpu * (ncpus > 0 ? ncpus : 1) + RING_KERNEL_BYTES + user;
+}
+
+__u64 session_memory_needed(const struct session_opts *o, int ncpus)
+{
+	/* Per-CPU read buffers: stats, histograms and the zeroed histograms. */
+	__u64 buffers = 3ull * (sizeof(struct ring_stats) + sizeof(struct ring_hists)) *
+			(ncpus > 0 ? ncpus : 1);
+
+	return (__u64)o->max_rings * ring_bytes(ncpus) + FIXED_KERNEL_BYTES +
+	       2 * sizeof(struct report) + buffers;
+}
+
+/* A value of a "Key: N kB" line of /proc/meminfo in bytes, 0 if absent. */
+static __u64 meminfo_bytes(const char *key)
+{
+	char line[256];
+	unsigned long long kb;
+	size_t len = strlen(key);
+	__u64 bytes = 0;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, len) && line[len] == ':' &&
+		    sscanf(line + len + 1, "%llu", &kb) == 1) {
+			bytes = (__u64)kb * 1024;
+			break;
+		}
+	}
+	fclose(f);
+	return bytes;
+}
+
+/* A number in a file (cgroup limits); false for "max" or anything else. */
+static bool file_u64(const char *path, __u64 *out)
+{
+	unsigned long long v;
+	FILE *f = fopen(path, "re");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fscanf(f, "%llu", &v) == 1;
+	fclose(f);
+	*out = v;
+	return ok;
+}
+
+/* Room left under our memory cgroup's limit (v2 or v1), or ~0 without a limit. */
+static __u64 cgroup_room(void)
+{
+	char line[4096], limit[4200], usage[4200];
+	__u64 room = ~0ull, max, cur;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+
+	if (!f)
+		return room;
+	while (fgets(line, sizeof(line), f)) {
+		char *path;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "0::", 3)) {
+			path = line + 3;
+			snprintf(limit, sizeof(limit), "/sys/fs/cgroup%s/memory.max", path);
+			snprintf(usage, sizeof(usage), "/sys/fs/cgroup%s/memory.current", path);
+		} else if ((path = strstr(line, ":memory:"))) {
+			path += 8;
+			snprintf(limit, sizeof(limit), "/sys/fs/cgroup/memory%s/memory.limit_in_bytes",
+				 path);
+			snprintf(usage, sizeof(usage), "/sys/fs/cgroup/memory%s/memory.usage_in_bytes",
+				 path);
+		} else {
+			continue;
+		}
+		if (!file_u64(limit, &max) || !file_u64(usage, &cur))
+			continue;
+		cur = max > cur ? max - cur : 0;
+		if (cur < room)
+			room = cur;
+	}
+	fclose(f);
+	return room;
+}
+
+static const char *fmt_bytes(__u64 v, char *buf, size_t size)
+{
+	if (v >= 1ull << 30)
+		snprintf(buf, size, "%.1f GiB", v / (double)(1ull << 30));
+	else if (v >= 1ull << 20)
+		snprintf(buf, size, "%.1f MiB", v / (double)(1ull << 20));
+	else
+		snprintf(buf, size, "%.1f KiB", v / 1024.0);
+	return buf;
+}
+
+int session_check_memory(const struct session_opts *o, char *err, size_t err_size)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 need = session_memory_needed(o, ncpus), avail = meminfo_bytes("MemAvailable");
+	__u64 room = cgroup_room(), budget;
+	char b1[32], b2[32], b3[32];
+
+	/* Without /proc/meminfo there is nothing to check against. */
+	if (!avail)
+		return 0;
+	if (room < avail)
+		avail = room;
+	budget = avail / 2;
+	if (need <= budget)
+		return 0;
+	snprintf(err, err_size, "--max-rings %u needs %s of memory (%s per ring with %d possible "
+		 "CPUs), more than %s, half of the memory available; lower --max-rings",
+		 o->max_rings, fmt_bytes(need, b1, sizeof(b1)),
+		 fmt_bytes(ring_bytes(ncpus), b2, sizeof(b2)), ncpus,
+		 fmt_bytes(budget, b3, sizeof(b3)));
+	return -ENOMEM;
+}
+
 /* A hook with a tp_btf and a raw_tp flavour of the same body (fentry: the same name twice). */
 struct hook {
 	enum backend_id backend; /* BACKEND_COUNT: discovery, always on */
@@ -300,6 +438,15 @@ static void prepare_hists(struct session *s, __u32 used)
 				     BPF_NOEXIST);
 }
 
+/* A signal asked the set-up to end: say so in err. */
+static bool stopping(const struct session_opts *o, char *err, size_t err_size)
+{
+	if (!o->stop || !*o->stop)
+		return false;
+	snprintf(err, err_size, "interrupted during set-up");
+	return true;
+}
+
 int session_open(struct session **out, const struct session_opts *o, struct report *rep,
 		 char *err, size_t err_size)
 {
@@ -318,7 +465,9 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	if (!have_vmlinux_btf(err, err_size))
 		return -ENOTSUP;
 	if (!choose_backends(o, &pr, rep, &use_btf, err, err_size))
-		return -ENOTSUP;
+		return stopping(o, err, err_size) ? -EINTR : -ENOTSUP;
+	if (stopping(o, err, err_size))
+		return -EINTR;
 	rep->light = o->light;
 	rep->target_all = o->target_all;
 
@@ -400,7 +549,15 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	bpf_program__set_autoload(s->skel->progs.find_rings, iter_ok);
 	bpf_program__set_autoload(s->skel->progs.on_sample, rep->backends[BACKEND_SAMPLE].active);
 
+	if (stopping(o, err, err_size)) {
+		ret = -EINTR;
+		goto fail;
+	}
 	ret = uringlockstat_bpf__load(s->skel);
+	if (ret && stopping(o, err, err_size)) {
+		ret = -EINTR;
+		goto fail;
+	}
 	if (ret) {
 		snprintf(err, err_size, "loading BPF programs failed: %s (run with -v for the "
 			 "verifier's log)", strerror(-ret));
@@ -414,6 +571,10 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 		prog = progs[i];
 		if (!prog)
 			continue;
+		if (stopping(o, err, err_size)) {
+			ret = -EINTR;
+			goto fail;
+		}
 		name = bpf_program__name(prog);
 		link = bpf_program__attach(prog);
 		if (!link) {
@@ -427,6 +588,10 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 			goto fail;
 		}
 		s->links[s->nr_links++] = link;
+	}
+	if (stopping(o, err, err_size)) {
+		ret = -EINTR;
+		goto fail;
 	}
 	prepare_hists(s, 0);
 	if (iter_ok) {
@@ -458,6 +623,10 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 		}
 	}
 	rep->freq_hz = s->sample ? o->freq_hz : 0;
+	if (stopping(o, err, err_size)) {
+		ret = -EINTR;
+		goto fail;
+	}
 	if (s->stacks_used) {
 		s->ksyms = ksyms_load();
 		s->stack_paths = malloc(DEFAULT_MAX_STACKS);

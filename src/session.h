@@ -2,6 +2,7 @@
 #ifndef URINGLOCKSTAT_SESSION_H
 #define URINGLOCKSTAT_SESSION_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
@@ -21,7 +22,22 @@ struct session_opts {
 	bool want_ustacks; /* user stacks of every recorded event */
 	__u32 freq_hz;    /* sample backend's sampling frequency */
 	__u32 max_rings;
+	/* Set by a signal handler: session_open stops between steps with -EINTR. */
+	const volatile sig_atomic_t *stop;
 };
+
+/*
+ * Bytes a run with these options can take at most: the BPF maps (per-CPU ones on every
+ * possible CPU, with every ring slot in use) and the profiler's own buffers.
+ */
+__u64 session_memory_needed(const struct session_opts *opts, int ncpus);
+
+/*
+ * Before anything is allocated: 0 if the run fits in half of the memory available (the
+ * smaller of MemAvailable and the memory cgroup's room), else -ENOMEM with a one-line reason
+ * naming both sizes in err.
+ */
+int session_check_memory(const struct session_opts *opts, char *err, size_t err_size);
 
 struct session;
 
