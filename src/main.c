@@ -397,6 +397,11 @@ static int cmd_probe(void)
 	return 0;
 }
 
+/* The output files, opened and checked before anything is attached (see atomic.h). */
+static struct {
+	struct out_file text, json, folded, svg, pprof, prom;
+} out;
+
 struct flame_args {
 	struct folded_line *lines;
 	size_t nr;
@@ -456,14 +461,14 @@ static int write_stack_outputs(struct session *session, struct report *rep)
 	snprintf(a.title, sizeof(a.title), "uring_lock: %s%s%s", weight_unit(a.weight),
 		 rep->target_command[0] ? " - " : "", rep->target_command);
 	ret = 0;
-	if (env.folded_path && (ret = atomic_write(env.folded_path, write_folded_fn, &a)))
+	if (env.folded_path && (ret = out_write(&out.folded, write_folded_fn, &a)))
 		fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.folded_path,
 			strerror(-ret));
-	if (!ret && env.svg_path && (ret = atomic_write(env.svg_path, write_svg_fn, &a)))
+	if (!ret && env.svg_path && (ret = out_write(&out.svg, write_svg_fn, &a)))
 		fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.svg_path,
 			strerror(-ret));
 	if (!ret && env.pprof_path &&
-	    (ret = pprof_write(env.pprof_path, rep, &stacks, env.verbose)))
+	    (ret = pprof_write_out(&out.pprof, rep, &stacks, env.verbose)))
 		fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.pprof_path,
 			strerror(-ret));
 	folded_free(a.lines, a.nr);
@@ -509,7 +514,7 @@ static void export_metrics(const struct report *rep)
 	}
 	if (env.prom_path) {
 		struct text_buf t = { prom, prom_len };
-		int e = atomic_write(env.prom_path, write_text_fn, &t);
+		int e = out_write(&out.prom, write_text_fn, &t);
 
 		/* A daemon keeps going; say so once per distinct failure. */
 		if (e && e != last_error)
@@ -677,6 +682,59 @@ cleanup:
 	return ret;
 }
 
+static void close_outputs(void)
+{
+	out_close(&out.text);
+	out_close(&out.json);
+	out_close(&out.folded);
+	out_close(&out.svg);
+	out_close(&out.pprof);
+	out_close(&out.prom);
+}
+
+/*
+ * Open every output file before the run, with the calls that will write it, so that a path
+ * that cannot be written fails now. Returns 0, 1 or EXIT_USAGE.
+ */
+static int open_outputs(void)
+{
+	const struct {
+		struct out_file *file;
+		const char *path;
+	} files[] = {
+		/* The text report: -o, else standard output (standard error with --). */
+		{ &out.text, env.output_path ? env.output_path : env.command ? NULL : "-" },
+		{ &out.json, env.json_path },
+		{ &out.folded, env.folded_path },
+		{ &out.svg, env.svg_path },
+		{ &out.pprof, env.pprof_path },
+		{ &out.prom, env.prom_path },
+	};
+	char err[512];
+	size_t i, to_stdout = 0;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (!files[i].path)
+			continue;
+		if (out_open(files[i].file, files[i].path, err, sizeof(err))) {
+			fprintf(stderr, "uringlockstat: %s\n", err);
+			return 1;
+		}
+		to_stdout += out_is_stdout(files[i].file);
+	}
+	if (out_is_stdout(&out.prom)) {
+		fprintf(stderr, "uringlockstat: --prom-file is rewritten every interval: it needs "
+			"a file, not standard output\n");
+		return EXIT_USAGE;
+	}
+	if (to_stdout > 1) {
+		fprintf(stderr, "uringlockstat: only one output can go to standard output (the text "
+			"report goes there unless -o names a file)\n");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int run(void)
 {
 	struct session_opts opts = {
@@ -691,7 +749,8 @@ static int run(void)
 	};
 	struct report *rep = NULL, *prev = NULL;
 	json_t *root = NULL, *repeats = NULL;
-	FILE *text_out = stdout;
+	FILE *text_out = stderr;
+	bool text_whole = false;
 	char err[512] = "";
 	int ret = 1, i;
 
@@ -706,23 +765,23 @@ static int run(void)
 		fprintf(stderr, "uringlockstat: %s\n", err);
 		return 1;
 	}
-	if ((env.json_path && output_check_writable(env.json_path, err, sizeof(err))) ||
-	    (env.folded_path && output_check_writable(env.folded_path, err, sizeof(err))) ||
-	    (env.svg_path && output_check_writable(env.svg_path, err, sizeof(err))) ||
-	    (env.pprof_path && output_check_writable(env.pprof_path, err, sizeof(err))) ||
-	    (env.prom_path && output_check_writable(env.prom_path, err, sizeof(err)))) {
-		fprintf(stderr, "uringlockstat: %s\n", err);
-		return 1;
+	ret = open_outputs();
+	if (ret) {
+		close_outputs();
+		return ret;
 	}
-	if (env.output_path) {
-		text_out = fopen(env.output_path, "w");
+	ret = 1;
+	if (out.text.kind) {
+		int e;
+
+		/* Written to a new file, renamed over -o's file when the report is whole. */
+		text_out = out_begin(&out.text, &e);
 		if (!text_out) {
-			fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.output_path,
-				strerror(errno));
+			fprintf(stderr, "uringlockstat: cannot write %s: %s\n", out.text.path,
+				strerror(-e));
+			close_outputs();
 			return 1;
 		}
-	} else if (env.command) {
-		text_out = stderr;
 	}
 	if (env.listen) {
 		int e = http_start(&http, env.listen, env.listen_any, err, sizeof(err));
@@ -762,6 +821,7 @@ static int run(void)
 		if (env.repeat > 1)
 			fprintf(text_out, "\n== run %d of %d", i + 1, env.repeat);
 		report_print_text(text_out, rep, env.verbose);
+		text_whole = true;
 		ret = env.command ? rep->exit_status : 0;
 		/* A repeated command that fails makes the samples meaningless: stop there. */
 		if (env.command && ret && env.repeat > 1) {
@@ -786,7 +846,7 @@ static int run(void)
 
 		json_object_set_new(root, "repeat", json_integer(json_array_size(repeats)));
 		json_object_set(root, "repeats", repeats);
-		e = json_write_atomic(root, env.json_path);
+		e = json_write_out(root, &out.json);
 		if (e) {
 			fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.json_path,
 				strerror(-e));
@@ -798,8 +858,17 @@ cleanup:
 	http = NULL;
 	json_decref(root);
 	json_decref(repeats);
-	if (text_out && text_out != stdout && text_out != stderr)
-		fclose(text_out);
+	if (out.text.kind) {
+		int e = out_end(&out.text, text_out, text_whole);
+
+		if (e) {
+			fprintf(stderr, "uringlockstat: cannot write %s: %s\n",
+				out_is_stdout(&out.text) ? "standard output" : out.text.path,
+				strerror(-e));
+			ret = 1;
+		}
+	}
+	close_outputs();
 	free(rep);
 	free(prev);
 	return ret;

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <jansson.h>
+#include "atomic.h"
 #include "report.h"
 
 /* The whole report as a JSON object of schema uringlockstat/1 (caller json_decref()s it). */
@@ -12,10 +13,10 @@ json_t *report_to_json(const struct report *rep, bool show_addresses);
 /* Write the report as JSON to path atomically (temp file + rename); -errno on failure. */
 int report_write_json(const struct report *rep, const char *path, bool show_addresses);
 
-/* Write any JSON document to path atomically; -errno on failure. */
-int json_write_atomic(json_t *root, const char *path);
+/* Write any JSON document to an output file (see atomic.h); -errno on failure. */
+int json_write_out(json_t *root, struct out_file *out);
 
-/* Check, before anything is attached, that a file can be created next to path. */
+/* Check, before anything is attached, that path can be written, as out_open() does. */
 int output_check_writable(const char *path, char *err, size_t err_size);
 
 void report_print_text(FILE *out, const struct report *rep, bool show_addresses);

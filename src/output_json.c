@@ -1,12 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The JSON report (schema uringlockstat/1), built with jansson. */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include "atomic.h"
 #include "output.h"
 #include "flags.h"
@@ -271,24 +267,10 @@ json_t *report_to_json(const struct report *rep, bool addresses)
 
 int output_check_writable(const char *path, char *err, size_t err_size)
 {
-	char *copy = strdup(path), *dir;
-	struct stat st;
-	int ret = 0;
+	struct out_file out;
+	int ret = out_open(&out, path, err, err_size);
 
-	if (!copy)
-		return -ENOMEM;
-	dir = dirname(copy);
-	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
-		ret = -EISDIR;
-		snprintf(err, err_size, "cannot write %s: %s", path, strerror(EISDIR));
-	} else if (access(dir, W_OK | X_OK)) {
-		ret = -errno;
-		snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
-	} else if (!access(path, F_OK) && access(path, W_OK)) {
-		ret = -errno;
-		snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
-	}
-	free(copy);
+	out_close(&out);
 	return ret;
 }
 
@@ -299,15 +281,15 @@ static int dump_json(FILE *f, void *root)
 		       : 0;
 }
 
-int json_write_atomic(json_t *root, const char *path)
+int json_write_out(json_t *root, struct out_file *out)
 {
-	return atomic_write(path, dump_json, root);
+	return out_write(out, dump_json, root);
 }
 
 int report_write_json(const struct report *rep, const char *path, bool addresses)
 {
 	json_t *root = report_to_json(rep, addresses);
-	int ret = json_write_atomic(root, path);
+	int ret = atomic_write(path, dump_json, root);
 
 	json_decref(root);
 	return ret;

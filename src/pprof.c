@@ -465,6 +465,18 @@ static int build_profile(struct pprof *p, const struct report *rep, Profile *pro
 int pprof_write(const char *path, const struct report *rep, const struct stack_set *stacks,
 		bool show_addresses)
 {
+	struct out_file out;
+	int ret = out_open(&out, path, NULL, 0);
+
+	if (!ret)
+		ret = pprof_write_out(&out, rep, stacks, show_addresses);
+	out_close(&out);
+	return ret;
+}
+
+int pprof_write_out(struct out_file *out, const struct report *rep,
+		    const struct stack_set *stacks, bool show_addresses)
+{
 	Profile profile = PERFTOOLS__PROFILES__PROFILE__INIT;
 	ValueType types[NR_COLUMNS], *type_ptrs[NR_COLUMNS], period_type;
 	Mapping maps[2], *map_ptrs[2];
@@ -523,7 +535,7 @@ int pprof_write(const char *path, const struct report *rep, const struct stack_s
 
 	ret = encode(&profile, &gz, &gz_size);
 	if (!ret)
-		ret = atomic_write(path, write_gz, &(struct gz_buf){ gz, gz_size });
+		ret = out_write(out, write_gz, &(struct gz_buf){ gz, gz_size });
 out:
 	free(gz);
 	free(sample_ptrs);

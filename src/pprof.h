@@ -3,6 +3,7 @@
 #define URINGLOCKSTAT_PPROF_H
 
 #include <stdbool.h>
+#include "atomic.h"
 #include "report.h"
 #include "stacks.h"
 
@@ -14,5 +15,9 @@
  */
 int pprof_write(const char *path, const struct report *rep, const struct stack_set *stacks,
 		bool show_addresses);
+
+/* The same, to an output file opened with out_open() (see atomic.h). */
+int pprof_write_out(struct out_file *out, const struct report *rep,
+		    const struct stack_set *stacks, bool show_addresses);
 
 #endif
