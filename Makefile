@@ -124,7 +124,12 @@ deps:
 # Stock Debian kernels booted under qemu by tools/vmtest, where fentry is allowed.
 VM_KERNELS ?= 6.1 6.12 7.2
 
-check: unit-check live-check fuzz-check vmcheck
+check: selftest unit-check live-check fuzz-check vmcheck
+
+# The suites' own checks fed bad and good values (no root, no build).
+.PHONY: selftest
+selftest:
+	$(Q)tests/selftest/helpers.sh
 
 unit-check: $(UNIT_BINS)
 	$(Q)tests/run-unit $(UNIT_BINS)

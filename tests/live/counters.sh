@@ -39,8 +39,8 @@ run light --light -- --single-issuer --ops 100000 --hold 1.5
 assert_eq "light sqes method" "$(jqv "$T/light.r.json" '.rings[0].sqes_method')" sq_head
 assert_within "light sqes" "$(jqv "$T/light.r.json" '.rings[0].sqes')" \
 	"$(jqv "$T/light.b.json" .total.sqes)" 2
-assert_eq "light enters" "$(jqv "$T/light.r.json" '.rings[0].enters')" null
-assert_eq "light acquisitions" "$(jqv "$T/light.r.json" '.rings[0].acquisitions')" null
+assert_null "light enters" "$(jqv "$T/light.r.json" '.rings[0].enters')"
+assert_null "light acquisitions" "$(jqv "$T/light.r.json" '.rings[0].acquisitions')"
 
 URINGLOCKSTAT_FORCE_RAW_TP=1 run raw -- --threads 3 --shared --batch 8 --duration 1 --register-every 20
 jqv "$T/raw.r.json" .backends.contention.reason | grep -q raw_tp || fail "raw_tp not used"

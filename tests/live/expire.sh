@@ -6,7 +6,7 @@
 # previous ring). Without --expire the same 4 slots run out.
 . "$(dirname "$0")/lib.bash"
 need_root
-"$ULS" --help | grep -q -- '--expire' || skip "this build has no --expire"
+"$ULS" --help | grep -q -- '--expire' || fail "this build has no --expire option"
 
 # work.sh DIR COUNT PAUSE: COUNT uringbench runs of one ring each, PAUSE seconds apart. The
 # SQE counts differ from run to run: a slot that kept its last ring's counts shows their sum.
@@ -37,6 +37,7 @@ assert_eq "runs" "$(find "$T/a" -name 'bench.*.json' | wc -l)" $n
 assert_eq "ring_slots_full with --expire" "$(jqv "$T/a.json" .lost.ring_slots_full)" 0
 assert_eq "tracked_insert with --expire" "$(jqv "$T/a.json" .lost.tracked_insert)" 0
 rings=$(jqv "$T/a.json" '.rings | length')
+need_number "rings in the report" "$rings"
 if [ "$rings" -lt 1 ] || [ "$rings" -gt 4 ]; then
 	fail "rings in the report: $rings, want 1-4"
 fi

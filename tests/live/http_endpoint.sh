@@ -62,7 +62,8 @@ echo "ok: no kernel address without -v"
 hostport=${base#http://}
 slow=()
 for ((i = 0; i < 60; i++)); do
-	exec {fd}<>"/dev/tcp/${hostport%:*}/${hostport##*:}" 2>/dev/null || break
+	# The braces keep 2>/dev/null to this exec: on a bare exec it would silence the test.
+	{ exec {fd}<>"/dev/tcp/${hostport%:*}/${hostport##*:}"; } 2>/dev/null || break
 	printf 'GET /metr' >&"$fd"
 	slow+=("$fd")
 done
@@ -77,6 +78,7 @@ done
 elapsed=$((($(date +%s%N) - start) / 1000000))
 # The connection limit turns clients away while 60 hang; the scrapes that get in are answered.
 echo "ok: $ok of 10 scrapes answered in ${elapsed} ms while ${#slow[@]} clients hang"
+assert_eq "hanging clients connected" "${#slow[@]}" 60
 assert_gt "scrapes answered while clients hang" "$ok" 0
 ticks=$(($(grep -c . "$T/uls.err.out") - ticks_before))
 assert_gt "live table lines printed while clients hang" "$ticks" 5
@@ -101,9 +103,15 @@ grep -q "^uringlockstat_sqes_total{pid=\"$bench\",.*,ctx=\"0xffff[0-9a-f]*\"" "$
 echo "ok: -v shows kernel addresses"
 wait "$bench"
 sleep 2.5
-curl -s "$url" >"$T/v2.metrics"
+# The series are gone from a real answer: the profiler is alive and served the page.
+kill -0 "$ULS_PID" 2>/dev/null ||
+	fail "profiler with --expire died: $(grep -v '^libbpf' "$T/v.err" | tail -3)"
+assert_eq "scrape after the ring expired" \
+	"$(curl -s -o "$T/v2.metrics" -w '%{http_code}' "$url")" 200
+grep -q '^uringlockstat_' "$T/v2.metrics" ||
+	fail "scrape after the ring expired has no series: $(head -c 300 "$T/v2.metrics")"
 grep -q "pid=\"$bench\"" "$T/v2.metrics" && fail "series of exited pid $bench still exposed"
 echo "ok: series of the exited process expired"
 kill -INT "$ULS_PID"
-wait "$ULS_PID"
+wait "$ULS_PID" || fail "profiler with --expire failed: $(tail -3 "$T/v.err")"
 exit 0

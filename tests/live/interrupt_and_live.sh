@@ -18,7 +18,8 @@ grep -E "^0 +$b " "$T/uls.err.out" | awk '{ if ($5 > 0) found = 1 } END { exit !
 	fail "no live row with SQEs/s > 0 for pid $b: $(cat "$T/uls.err.out")"
 echo "ok: live rows show the ring's SQE rate"
 assert_eq "partial after SIGINT" "$(jqv "$T/r.json" .partial)" false
-assert_gt "sqes so far" "$(jqv "$T/r.json" '.rings[0].sqes')" 0
+ring_of "$T/r.json" "$b" >"$T/ring.json" || fail "no ring of pid $b in the report"
+assert_gt "sqes so far" "$(jqv "$T/ring.json" '.[0].sqes')" 0
 grep -q "^ring 0: pid $b" "$T/uls.err.out" || fail "no summary after SIGINT"
 
 "$ULS" -- sleep 30 >"$T/out" 2>"$T/err" &

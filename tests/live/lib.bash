@@ -3,6 +3,7 @@
 # 0 (pass), 1 (fail) or 77 (skip, with the reason on stderr).
 
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/values.bash"
 BUILD=${BUILD:-build}
 ULS=$(realpath "$BUILD/uringlockstat")
 BENCH=$(realpath "$BUILD/uringbench")
@@ -36,26 +37,53 @@ need_root() {
 		mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
 }
 
-# jq query on a file (null prints as "null"), failing the test if jq fails.
+# jq query on a file (null prints as "null"), failing the test if the file is missing or empty
+# or jq fails. The expression may use JQ_DEFS' `num` and `nonempty` (tests/lib/values.bash).
 jqv() {
-	jq -r "$2" "$1" || fail "jq '$2' on $1 failed: $(head -c 300 "$1")"
+	[ -s "$1" ] || fail "jq '$2': $1 is missing or empty"
+	jq -r "$JQ_DEFS$2" "$1" || fail "jq '$2' on $1 failed: $(head -c 300 "$1")"
 }
 
-# assert_eq NAME GOT WANT
+# need_number NAME VALUE: fail unless VALUE is a number (not empty, null, jq-error, text).
+need_number() {
+	is_number "$2" || fail "$1: got '$2', not a number"
+}
+
+# assert_eq NAME GOT WANT: GOT is WANT, as text; a number if WANT is one. WANT must be a value:
+# absence is checked with assert_null or assert_empty, so that two missing figures never agree.
 assert_eq() {
+	is_value "$3" || fail "$1: want '$3' is not a value (got '$2')"
+	! is_number "$3" || need_number "$1" "$2"
 	[ "$2" = "$3" ] || fail "$1: got $2, want $3"
 	echo "ok: $1 = $2"
 }
 
-# assert_within NAME GOT WANT PCT: |GOT - WANT| <= PCT% of WANT
+# assert_null NAME GOT: GOT is JSON null (what jqv prints for an absent figure).
+assert_null() {
+	[ "$2" = null ] || fail "$1: got '$2', want null"
+	echo "ok: $1 = null"
+}
+
+# assert_empty NAME GOT: GOT is the empty text.
+assert_empty() {
+	[ -z "$2" ] || fail "$1: got '$2', want nothing"
+	echo "ok: $1 is empty"
+}
+
+# assert_within NAME GOT WANT PCT: numbers, WANT > 0, |GOT - WANT| <= PCT% of WANT
 assert_within() {
-	awk -v g="$2" -v w="$3" -v p="$4" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= w * p / 100) }' ||
-		fail "$1: got $2, want $3 within $4%"
+	need_number "$1" "$2"
+	need_number "$1 (want)" "$3"
+	need_number "$1 (percent)" "$4"
+	awk -v g="$2" -v w="$3" -v p="$4" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(w > 0 && d <= w * p / 100) }' ||
+		fail "$1: got $2, want $3 (> 0) within $4%"
 	echo "ok: $1 = $2 (want $3 within $4%)"
 }
 
-# assert_gt NAME GOT MIN
+# assert_gt NAME GOT MIN: numbers, GOT > MIN
 assert_gt() {
+	need_number "$1" "$2"
+	need_number "$1 (minimum)" "$3"
 	awk -v g="$2" -v m="$3" 'BEGIN { exit !(g > m) }' || fail "$1: got $2, want > $3"
 	echo "ok: $1 = $2 (> $3)"
 }
@@ -94,7 +122,12 @@ wait_for_line() {
 	return 1
 }
 
-# The single ring of pid PID in a report.
+# ring_of FILE PID: the rings of pid PID in a report, as a JSON array; fails (status 1) when
+# PID is not a number, FILE is missing, empty or not a report, or holds no ring of PID.
 ring_of() {
-	jq -e --argjson pid "$2" '[.rings[] | select(.pid == $pid)]' "$1"
+	is_number "$2" || { echo "ring_of: pid '$2' is not a number" >&2; return 1; }
+	[ -s "$1" ] || { echo "ring_of: $1 is missing or empty" >&2; return 1; }
+	jq --argjson pid "$2" \
+		'[.rings[] | select(.pid == $pid)] | if length > 0 then . else error("no ring of pid \($pid)") end' \
+		"$1" || return 1
 }

@@ -36,6 +36,8 @@ theirs=$(perf script -i "$T/perf.data" -F ip,sym 2>/dev/null | awk '
 perf_share=${theirs% *}
 perf_total=${theirs#* }
 assert_gt "perf samples" "$perf_total" 100
+need_number "uringlockstat's lock share" "$ours"
+need_number "perf's lock share" "$perf_share"
 echo "lock share: uringlockstat $ours ($samples samples), perf $perf_share ($perf_total samples)"
 awk -v a="$ours" -v b="$perf_share" 'BEGIN { d = a - b; if (d < 0) d = -d;
 	exit !(d <= 0.02 || d <= 0.2 * b) }' || fail "lock shares differ: $ours vs $perf_share"

@@ -17,16 +17,20 @@ assert_eq "shared rings" "$(jqv "$T/sr.json" length)" 1
 assert_eq "single-issuer rings" "$(jqv "$T/ir.json" length)" 1
 assert_gt "contended on the shared ring" "$(jqv "$T/sr.json" '.[0].contended')" 0
 assert_eq "contended on the single-issuer ring" "$(jqv "$T/ir.json" '.[0].contended')" 0
-assert_eq "spin + sleep = contended" "$(jqv "$T/sr.json" '.[0] | .spin + .sleep == .contended')" true
+assert_eq "spin + sleep = contended" "$(jqv "$T/sr.json" '.[0] | (.spin | num) + (.sleep | num)')" \
+	"$(jqv "$T/sr.json" '.[0].contended | num')"
 assert_gt "wait p50" "$(jqv "$T/sr.json" '.[0].wait_ns.p50')" 0
-assert_eq "wait count = contended" "$(jqv "$T/sr.json" '.[0] | .wait_ns.count == .contended')" true
+assert_eq "wait count = contended" "$(jqv "$T/sr.json" '.[0].wait_ns.count | num')" \
+	"$(jqv "$T/sr.json" '.[0].contended | num')"
 assert_eq "p50 <= p90 <= p99 <= max" \
-	"$(jqv "$T/sr.json" '.[0].wait_ns | .p50 <= .p90 and .p90 <= .p99 and .p99 <= .max')" true
+	"$(jqv "$T/sr.json" '.[0].wait_ns | (.p50 | num) <= (.p90 | num) and .p90 <= (.p99 | num) and
+		.p99 <= (.max | num)')" true
 assert_within "shared sqes" "$(jqv "$T/sr.json" '.[0].sqes')" "$(jqv "$T/shared.json" .total.sqes)" 2
 assert_within "shared enters" "$(jqv "$T/sr.json" '.[0].enters')" \
 	"$(jqv "$T/shared.json" .total.enters)" 2
 assert_within "single sqes" "$(jqv "$T/ir.json" '.[0].sqes')" "$(jqv "$T/single.json" .total.sqes)" 2
 share=$(jqv "$T/sr.json" '.[0].owner_other_cpu_share')
+need_number "owner_other_cpu_share" "$share"
 awk -v s="$share" 'BEGIN { exit !(s >= 0 && s <= 1) }' || fail "owner share $share out of [0,1]"
 echo "ok: owner_other_cpu_share = $share"
 

@@ -19,6 +19,6 @@ assert_within "acquisitions (inferred)" "$(jqv "$T/ring.json" '.[0].acquisitions
 	"$(jqv "$T/b.json" .total.enters_submit)" 2
 assert_eq "submitter is the workload's thread" \
 	"$(jqv "$T/ring.json" '.[0].submitter_tid != null')" true
-assert_eq "hold_ns without the exact backend" "$(jqv "$T/ring.json" '.[0].hold_ns')" null
+assert_null "hold_ns without the exact backend" "$(jqv "$T/ring.json" '.[0].hold_ns')"
 assert_eq "partial" "$(jqv "$T/r.json" .partial)" false
 exit 0
