@@ -333,10 +333,33 @@ static __always_inline __s32 take_stack(void *ctx, void *map, __u64 flags)
 	return id;
 }
 
+/* include/uapi/linux/magic.h */
+#define ANON_INODE_FS_MAGIC 0x09041934
+
+/*
+ * An io_uring file: its release function is io_uring_release, or, when /proc/kallsyms hides
+ * that address (kptr_restrict), it is an anonymous inode named "[io_uring]" (io_uring_get_file;
+ * only the kernel names anonymous inodes).
+ */
 static __always_inline bool is_io_uring_file(struct file *file)
 {
-	return io_uring_release_addr &&
-	       (__u64)BPF_CORE_READ(file, f_op, release) == io_uring_release_addr;
+	const char want[] = "[io_uring]";
+	char name[sizeof(want)];
+	int i;
+
+	if (io_uring_release_addr &&
+	    (__u64)BPF_CORE_READ(file, f_op, release) == io_uring_release_addr)
+		return true;
+	if (BPF_CORE_READ(file, f_inode, i_sb, s_magic) != ANON_INODE_FS_MAGIC)
+		return false;
+	if (bpf_probe_read_kernel_str(name, sizeof(name),
+				      BPF_CORE_READ(file, f_path.dentry, d_name.name)) != sizeof(name))
+		return false;
+	for (i = 0; i < sizeof(name); i++) {
+		if (name[i] != want[i])
+			return false;
+	}
+	return true;
 }
 
 /* Stats of a ring seen in an io_uring event, tracking it if a target owns it. */

@@ -80,8 +80,30 @@ struct file_operations {
 	int (*release)(void *, void *);
 };
 
+struct qstr {
+	const unsigned char *name;
+};
+
+struct dentry {
+	struct qstr d_name;
+};
+
+struct path {
+	struct dentry *dentry;
+};
+
+struct super_block {
+	unsigned long s_magic;
+};
+
+struct inode {
+	struct super_block *i_sb;
+};
+
 struct file {
 	const struct file_operations *f_op;
+	struct path f_path;
+	struct inode *f_inode;
 	void *private_data;
 };
 

@@ -447,6 +447,27 @@ static bool stopping(const struct session_opts *o, char *err, size_t err_size)
 	return true;
 }
 
+/* One line on what hidden kernel addresses cost this run. */
+static void warn_hidden_kallsyms(const struct session *s, const struct report *rep)
+{
+	char lost[512] = "";
+	size_t len = 0;
+
+	if (s->stacks_used)
+		len += snprintf(lost + len, sizeof(lost) - len, "%skernel stack frames cannot be "
+				"named (%s)", len ? ", " : "",
+				s->verbose ? "they print as addresses" : "they print as " KFRAME_UNKNOWN);
+	if (rep->paths_measured && len < sizeof(lost))
+		len += snprintf(lost + len, sizeof(lost) - len, "%sacquisitions fall under the "
+				"path other", len ? ", " : "");
+	if (s->sample && len < sizeof(lost))
+		len += snprintf(lost + len, sizeof(lost) - len, "%ssamples in lock code are not "
+				"recognised (the lock share reads 0)", len ? ", " : "");
+	fprintf(stderr, "uringlockstat: /proc/kallsyms hides kernel addresses "
+		"(kernel.kptr_restrict): %s; rings are recognised by their file name instead\n",
+		len ? lost : "nothing this run measures depends on them");
+}
+
 int session_open(struct session **out, const struct session_opts *o, struct report *rep,
 		 char *err, size_t err_size)
 {
@@ -545,7 +566,8 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 		set_reason(rep, BACKEND_EXACT, true, "fentry/fexit on the mutex functions (%s: "
 			   "lockdep); every acquisition", "mutex_lock_nested and its variants");
 	probe_feature(FEAT_TASK_FILE_ITER, &pr);
-	iter_ok = pr.f[FEAT_TASK_FILE_ITER].ok && release_addr;
+	/* Without io_uring_release's address the iterator knows rings by their file's name. */
+	iter_ok = pr.f[FEAT_TASK_FILE_ITER].ok;
 	bpf_program__set_autoload(s->skel->progs.find_rings, iter_ok);
 	bpf_program__set_autoload(s->skel->progs.on_sample, rep->backends[BACKEND_SAMPLE].active);
 
@@ -647,6 +669,8 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 			}
 		}
 	}
+	if (kallsyms_hidden())
+		warn_hidden_kallsyms(s, rep);
 	*out = s;
 	return 0;
 fail:
@@ -791,10 +815,15 @@ static char **kernel_names(struct session *s, __s32 stack_id, size_t *nr)
 	if (!names)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		const char *name = kframe_name(s->ksyms, frames[i], buf, sizeof(buf));
+		const char *name = kframe_name(s->ksyms, frames[i], s->verbose, buf, sizeof(buf));
 
-		if (name)
-			names[(*nr)++] = strdup(name);
+		if (!name)
+			continue;
+		/* Unknown frames in a row, their addresses hidden, are one frame. */
+		if (*nr && names[*nr - 1] && !strcmp(name, KFRAME_UNKNOWN) &&
+		    !strcmp(names[*nr - 1], KFRAME_UNKNOWN))
+			continue;
+		names[(*nr)++] = strdup(name);
 	}
 	return names;
 }

@@ -109,12 +109,17 @@ void usyms_free(struct usyms *u)
 	free(u);
 }
 
-const char *kframe_name(const struct ksyms *ksyms, __u64 addr, char *buf, size_t size)
+const char *kframe_name(const struct ksyms *ksyms, __u64 addr, bool show_addresses, char *buf,
+			size_t size)
 {
 	const struct ksym *sym = ksyms_find(ksyms, addr);
 
 	if (!sym) {
-		snprintf(buf, size, "0x%llx", (unsigned long long)addr);
+		/* A kernel address tells where the kernel is loaded (KASLR): only with -v. */
+		if (show_addresses)
+			snprintf(buf, size, "0x%llx", (unsigned long long)addr);
+		else
+			snprintf(buf, size, "%s", KFRAME_UNKNOWN);
 		return buf;
 	}
 	/* Frames of the profiler itself: the program, its trampoline, the tracepoint glue. */

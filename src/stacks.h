@@ -42,8 +42,15 @@ char *usyms_name(struct usyms *u, pid_t pid, __u64 addr);
 
 void usyms_free(struct usyms *u);
 
-/* Kernel frame name; NULL for our own instrumentation (BPF programs, trampolines). */
-const char *kframe_name(const struct ksyms *ksyms, __u64 addr, char *buf, size_t size);
+/* A kernel frame that names no symbol, without -v. */
+#define KFRAME_UNKNOWN "[unknown kernel]"
+
+/*
+ * Kernel frame name; NULL for our own instrumentation (BPF programs, trampolines). A frame
+ * without a symbol is its address with show_addresses, else KFRAME_UNKNOWN.
+ */
+const char *kframe_name(const struct ksyms *ksyms, __u64 addr, bool show_addresses, char *buf,
+			size_t size);
 
 /* Is this sample in mutex code that io_uring called (the lock's own CPU cost)? */
 bool stack_in_lock_code(const struct stack_entry *e);
