@@ -493,16 +493,17 @@ static int write_text_fn(FILE *f, void *arg)
 
 /*
  * --listen and --prom-file: render the report as it stands. The endpoint's thread gets the
- * new text by a pointer swap; a slow client never holds up this loop.
+ * new text by a pointer swap; a slow client never holds up this loop. Returns 0, or -errno
+ * when the metrics file could not be written.
  */
-static void export_metrics(const struct report *rep)
+static int export_metrics(const struct report *rep)
 {
 	static int last_error;
 	size_t om_len = 0, prom_len = 0;
 	char *om = NULL, *prom;
 
 	if (!http && !env.prom_path)
-		return;
+		return 0;
 	prom = expo_render(rep, EXPO_PROMETHEUS, env.verbose, &prom_len);
 	if (http)
 		om = expo_render(rep, EXPO_OPENMETRICS, env.verbose, &om_len);
@@ -510,7 +511,7 @@ static void export_metrics(const struct report *rep)
 		fprintf(stderr, "uringlockstat: out of memory rendering the metrics\n");
 		free(prom);
 		free(om);
-		return;
+		return -ENOMEM;
 	}
 	if (env.prom_path) {
 		struct text_buf t = { prom, prom_len };
@@ -526,6 +527,7 @@ static void export_metrics(const struct report *rep)
 		http_publish(http, om, om_len, prom, prom_len);
 	else
 		free(prom);
+	return env.prom_path ? last_error : 0;
 }
 
 /*
@@ -657,8 +659,8 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 	/* Freeze the maps first: every figure of the last snapshot then comes from one moment. */
 	session_pause(session);
 	session_snapshot(session, rep);
-	export_metrics(rep);
-	if (write_stack_outputs(session, rep))
+	/* Both written; the metrics file must end with the final figures, so its failure counts. */
+	if (export_metrics(rep) | write_stack_outputs(session, rep))
 		goto cleanup;
 	if (env.command) {
 		if (child.pid > 0) {
