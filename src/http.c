@@ -5,6 +5,13 @@
  * It answers GET (and HEAD) /metrics only. What it serves is an immutable, reference-counted
  * rendering that the profiling loop swaps in: a client holds a reference, never a lock, so
  * slow or many clients cannot hold up the aggregation.
+ *
+ * Slow clients cannot lock scrapers out either (slowloris): a request must arrive whole within
+ * a few seconds of its start, however often the client sends a byte, and a new connection
+ * always gets in, when the server or its client's share is full, by ending the oldest
+ * connection still sending its request. A scraper sends its request at once, so it is served
+ * even from the same address as the attacker (127.0.0.1). Our thread drives libmicrohttpd
+ * (MHD_run), so the connection table needs no lock.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,17 +50,41 @@ void http_stop(struct http_server *h)
 #else
 
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
 
 /* Limits of the endpoint: a scraper needs one connection and one short request. */
 #define HTTP_MAX_CONNECTIONS 64
+/* Connections of one client address; more end that client's oldest unfinished request. */
+#define HTTP_MAX_PER_CLIENT 16
+/* Idle time before libmicrohttpd closes a connection. */
 #define HTTP_TIMEOUT_S 5
+/* A request must arrive whole this long after the connection (or the previous response). */
+#define HTTP_REQUEST_MS 3000
+/* ... and its response be sent within this. */
+#define HTTP_RESPONSE_MS 10000
+/* How often the deadlines are checked. */
+#define HTTP_SWEEP_MS 200
 #define HTTP_POOL_BYTES (32 * 1024)
+
+/* One open connection, from libmicrohttpd's connection notifications. */
+struct http_conn {
+	bool used;
+	bool responding;       /* the request has arrived: its response is being sent */
+	bool ended;            /* shut down by us; libmicrohttpd closes it next */
+	int fd;
+	uint64_t start_ms;        /* accepted, or the previous response sent */
+	struct sockaddr_storage peer;
+};
 
 /* One rendering, shared by the responses that send it. */
 struct exposition {
@@ -67,7 +98,164 @@ struct http_server {
 	pthread_mutex_t lock; /* guards current and every refs: held for a pointer swap only */
 	struct exposition *current;
 	char address[INET6_ADDRSTRLEN + 8];
+	pthread_t thread;     /* runs libmicrohttpd and the deadlines */
+	int wake_fd;          /* eventfd: http_stop wakes the thread */
+	atomic_bool stopping;
+	/* Used by the thread only: libmicrohttpd calls back from MHD_run. */
+	struct http_conn conns[HTTP_MAX_CONNECTIONS + 1];
 };
+
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool same_client(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+	return false;
+}
+
+/* End a connection: libmicrohttpd sees the socket shut and closes it in its next round. */
+static void end_conn(struct http_conn *conn)
+{
+	if (conn->ended)
+		return;
+	conn->ended = true;
+	shutdown(conn->fd, SHUT_RDWR);
+}
+
+/*
+ * Room for a new connection: when its client has HTTP_MAX_PER_CLIENT connections, or the
+ * server HTTP_MAX_CONNECTIONS, end the oldest one (of that client, or of all) still receiving
+ * its request. A request still arriving after milliseconds is the slow one, never a scraper's.
+ */
+static void make_room(struct http_server *h, struct http_conn *fresh)
+{
+	struct http_conn *oldest_client = NULL, *oldest = NULL;
+	size_t i, total = 0, client = 0;
+
+	for (i = 0; i < HTTP_MAX_CONNECTIONS + 1; i++) {
+		struct http_conn *c = &h->conns[i];
+		bool mine;
+
+		if (!c->used || c->ended)
+			continue;
+		mine = same_client(&c->peer, &fresh->peer);
+		total++;
+		client += mine;
+		if (c == fresh || c->responding)
+			continue;
+		if (!oldest || c->start_ms < oldest->start_ms)
+			oldest = c;
+		if (mine && (!oldest_client || c->start_ms < oldest_client->start_ms))
+			oldest_client = c;
+	}
+	if (client > HTTP_MAX_PER_CLIENT)
+		end_conn(oldest_client ? oldest_client : fresh);
+	else if (total > HTTP_MAX_CONNECTIONS)
+		end_conn(oldest ? oldest : fresh);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *h = cls;
+	const union MHD_ConnectionInfo *fd, *peer;
+	struct http_conn *conn = *socket_context;
+	size_t i;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (conn)
+			memset(conn, 0, sizeof(*conn));
+		*socket_context = NULL;
+		return;
+	}
+	fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	peer = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	for (i = 0; i < HTTP_MAX_CONNECTIONS + 1 && h->conns[i].used; i++)
+		;
+	/* libmicrohttpd accepts at most HTTP_MAX_CONNECTIONS + 1: a slot is free. */
+	if (i == HTTP_MAX_CONNECTIONS + 1 || !fd)
+		return;
+	conn = &h->conns[i];
+	memset(conn, 0, sizeof(*conn));
+	conn->used = true;
+	conn->fd = fd->connect_fd;
+	conn->start_ms = monotonic_ms();
+	if (peer && peer->client_addr)
+		memcpy(&conn->peer, peer->client_addr,
+		       peer->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+								 : sizeof(struct sockaddr_in));
+	*socket_context = conn;
+	make_room(h, conn);
+}
+
+static struct http_conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return info ? info->socket_context : NULL;
+}
+
+/* A response sent: on a kept-alive connection the next request's time starts now. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_conn *conn = conn_of(c);
+
+	if (!conn)
+		return;
+	conn->responding = false;
+	conn->start_ms = monotonic_ms();
+}
+
+/* End the connections past their deadline, however busy their clients keep them. */
+static void sweep(struct http_server *h)
+{
+	uint64_t now = monotonic_ms();
+	size_t i;
+
+	for (i = 0; i < HTTP_MAX_CONNECTIONS + 1; i++) {
+		struct http_conn *c = &h->conns[i];
+
+		if (c->used && now - c->start_ms >
+				       (c->responding ? HTTP_RESPONSE_MS : HTTP_REQUEST_MS))
+			end_conn(c);
+	}
+}
+
+static void *serve(void *arg)
+{
+	struct http_server *h = arg;
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon,
+							       MHD_DAEMON_INFO_EPOLL_FD);
+	struct pollfd p[2] = { { .fd = info ? info->epoll_fd : -1, .events = POLLIN },
+			       { .fd = h->wake_fd, .events = POLLIN } };
+
+	while (!atomic_load(&h->stopping)) {
+		MHD_UNSIGNED_LONG_LONG mhd_ms;
+		int timeout_ms = HTTP_SWEEP_MS;
+
+		if (MHD_get_timeout(h->daemon, &mhd_ms) == MHD_YES && mhd_ms < (unsigned)timeout_ms)
+			timeout_ms = mhd_ms;
+		poll(p, 2, timeout_ms);
+		MHD_run(h->daemon);
+		sweep(h);
+	}
+	return NULL;
+}
 
 static void exposition_put(struct http_server *h, struct exposition *e)
 {
@@ -131,12 +319,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  void **con_cls)
 {
 	struct http_server *h = cls;
+	struct http_conn *conn = conn_of(c);
 	struct MHD_Response *resp;
 	struct response_ref *ref;
 	struct exposition *e;
 	enum expo_format fmt;
 	enum MHD_Result ret;
 
+	/* The request has arrived whole: its time is now the response's. */
+	if (conn && !conn->responding) {
+		conn->responding = true;
+		conn->start_ms = monotonic_ms();
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET /metrics\n");
 	if (*upload_data_size)
@@ -296,24 +490,38 @@ int http_start(struct http_server **out, const char *spec, bool allow_any, char 
 	}
 	pthread_mutex_init(&h->lock, NULL);
 	format_address(&ss, h->address, sizeof(h->address));
-	h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-				     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	h->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	/* One connection above the limit is accepted: make_room then ends the oldest slow one. */
+	h->daemon = h->wake_fd < 0 ? NULL :
+		    MHD_start_daemon(MHD_USE_EPOLL | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 				     0, NULL, NULL, on_request, h,
 				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				     MHD_OPTION_LISTEN_SOCKET, fd,
-				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNECTIONS,
+				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNECTIONS + 1,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_POOL_BYTES,
+				     MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 				     MHD_OPTION_END);
 	if (!h->daemon) {
 		snprintf(err, err_size, "libmicrohttpd could not start");
 		close(fd);
-		pthread_mutex_destroy(&h->lock);
-		free(h);
-		return -EIO;
+		goto fail;
+	}
+	ret = pthread_create(&h->thread, NULL, serve, h);
+	if (ret) {
+		snprintf(err, err_size, "cannot start the endpoint's thread: %s", strerror(ret));
+		MHD_stop_daemon(h->daemon);
+		goto fail;
 	}
 	*out = h;
 	return 0;
+fail:
+	if (h->wake_fd >= 0)
+		close(h->wake_fd);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+	return -EIO;
 }
 
 const char *http_address(const struct http_server *h)
@@ -346,8 +554,16 @@ void http_publish(struct http_server *h, char *openmetrics, size_t om_len, char 
 
 void http_stop(struct http_server *h)
 {
+	uint64_t one = 1;
+
 	if (!h)
 		return;
+	atomic_store(&h->stopping, true);
+	if (write(h->wake_fd, &one, sizeof(one)) < 0) {
+		/* The thread still sees stopping within HTTP_SWEEP_MS. */
+	}
+	pthread_join(h->thread, NULL);
+	close(h->wake_fd);
 	/* MHD closes the listen socket it was given. */
 	MHD_stop_daemon(h->daemon);
 	exposition_put(h, h->current);
