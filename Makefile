@@ -124,7 +124,7 @@ deps:
 # Stock Debian kernels booted under qemu by tools/vmtest, where fentry is allowed.
 VM_KERNELS ?= 6.1 6.12 7.2
 
-check: selftest unit-check live-check fuzz-check vmcheck
+check: selftest unit-check live-check fuzz-check vmtest-check vmcheck
 
 # The suites' own checks fed bad and good values (no root, no build).
 .PHONY: selftest
@@ -139,6 +139,11 @@ live-check: all
 
 vmcheck: static
 	$(Q)tests/vm/run $(OUT) $(VM_KERNELS)
+
+# tools/vmtest itself: every way KVM fails falls back to TCG, remembered for the host boot.
+.PHONY: vmtest-check
+vmtest-check: static
+	$(Q)tests/vmtest/kvm_fallback.sh
 
 # Stock vs patched (patches/si-nolock) kernels built from Debian's linux-source-6.1 by
 # tools/kernel-ab, same scenarios on each: `kernel-ab` writes $(OUT)/kernel-ab/report.md,
