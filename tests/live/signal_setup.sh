@@ -16,8 +16,8 @@ interrupt() {
 	sleep "$delay"
 	start=$(date +%s%N)
 	kill "-$sig" "$pid"
-	# A watchdog: a profiler that ignores the signal is ended after 10 s.
-	(sleep 10 && kill -KILL "$pid") 2>/dev/null &
+	# A profiler that ignores the signal is ended after 10 s.
+	timeout 10 tail --pid="$pid" -s 0.02 -f /dev/null || kill -KILL "$pid"
 	wait "$pid"
 	status=$?
 	ms=$((($(date +%s%N) - start) / 1000000))
