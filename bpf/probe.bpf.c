@@ -35,8 +35,16 @@ int BPF_PROG(probe_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* Loaded, never attached: attaching to a hot function on a busy system is what we avoid. */
 SEC("fentry/mutex_lock")
 int BPF_PROG(probe_fentry, struct mutex *lock)
+{
+	return 0;
+}
+
+/* Attached instead: a function nothing calls but BPF_PROG_TEST_RUN (net/bpf/test_run.c). */
+SEC("fentry/bpf_fentry_test1")
+int BPF_PROG(probe_fentry_cold, int a)
 {
 	return 0;
 }

@@ -130,6 +130,64 @@ static const char *mutex_lock_function(void)
 	return name;
 }
 
+/*
+ * fentry: load a program on the mutex function (that is where trampolines may be refused), but
+ * attach only one on a cold function. Patching mutex_lock live while other CPUs run it is the
+ * riskiest thing this tool does; the exact backend does it once, never a probe.
+ */
+static bool try_fentry(char *why, size_t size)
+{
+	libbpf_print_fn_t old_print = libbpf_set_print(silent_print);
+	const char *target = mutex_lock_function();
+	const char *nested = strcmp(target, "mutex_lock") ? "mutex_lock_nested (lockdep): " : "";
+	struct bpf_link *link = NULL;
+	struct bpf_program *p;
+	struct probe_bpf *skel;
+	bool cold, ok = false;
+	struct btf *btf;
+	int err;
+
+	btf = btf__load_vmlinux_btf();
+	cold = btf && btf__find_by_name_kind(btf, "bpf_fentry_test1", BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	skel = probe_bpf__open();
+	if (!skel) {
+		snprintf(why, size, "cannot open probe object: %s", strerror(errno));
+		goto out;
+	}
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, p == skel->progs.probe_fentry ||
+					     (cold && p == skel->progs.probe_fentry_cold));
+	err = bpf_program__set_attach_target(skel->progs.probe_fentry, 0, target);
+	if (err) {
+		snprintf(why, size, "no: %scannot retarget: %s", nested, strerror(-err));
+		goto out;
+	}
+	err = probe_bpf__load(skel);
+	if (err) {
+		snprintf(why, size, "no: %sload failed: %s", nested, strerror(-err));
+		goto out;
+	}
+	if (!cold) {
+		snprintf(why, size, "yes (%sloaded; attach not tried: no cold function to try it on)", nested);
+		ok = true;
+		goto out;
+	}
+	link = bpf_program__attach(skel->progs.probe_fentry_cold);
+	if (!link) {
+		snprintf(why, size, "no: %sattach failed (on bpf_fentry_test1): %s", nested,
+			 strerror(errno));
+		goto out;
+	}
+	snprintf(why, size, "yes (%sloaded; attach tried on bpf_fentry_test1)", nested);
+	ok = true;
+out:
+	bpf_link__destroy(link);
+	probe_bpf__destroy(skel);
+	libbpf_set_print(old_print);
+	return ok;
+}
+
 /* Load only `prog` of the probe object and attach it; reason says what failed. */
 static bool try_program(const char *prog_name, char *why, size_t size)
 {
@@ -149,14 +207,6 @@ static bool try_program(const char *prog_name, char *why, size_t size)
 	prog = bpf_object__find_program_by_name(skel->obj, prog_name);
 	bpf_object__for_each_program(p, skel->obj)
 		bpf_program__set_autoload(p, p == prog);
-	if (!strcmp(prog_name, "probe_fentry") && strcmp(mutex_lock_function(), "mutex_lock")) {
-		nested = "mutex_lock_nested (lockdep): ";
-		err = bpf_program__set_attach_target(prog, 0, "mutex_lock_nested");
-		if (err) {
-			snprintf(why, size, "no: %scannot retarget: %s", nested, strerror(-err));
-			goto out;
-		}
-	}
 	err = probe_bpf__load(skel);
 	if (err) {
 		snprintf(why, size, "no: %sload failed: %s", nested, strerror(-err));
@@ -258,7 +308,7 @@ void probe_feature(enum feature feat, struct probe_results *r)
 		f->ok = try_program("probe_sys_exit", why, size);
 		break;
 	case FEAT_FENTRY:
-		f->ok = try_program("probe_fentry", why, size);
+		f->ok = try_fentry(why, size);
 		break;
 	case FEAT_PERF_EVENT:
 		f->ok = try_program("probe_perf_event", why, size);
