@@ -24,5 +24,6 @@ is_value() {
 # Example: '.rings[0] | (.acquisitions | num) == ([.paths[].acquisitions | num] | nonempty | add)'
 # shellcheck disable=SC2034 # used by the scripts that source this file
 JQ_DEFS='def num: if type == "number" then . else error("not a number: \(tojson)") end;
-def nonempty: if type == "array" and length > 0 then . else error("empty or not an array: \(tojson)") end;
+def nonempty: if type == "array" and length > 0 then . else error("empty or no array: \(tojson)")
+	end;
 '

@@ -75,7 +75,8 @@ assert_within() {
 	need_number "$1" "$2"
 	need_number "$1 (want)" "$3"
 	need_number "$1 (percent)" "$4"
-	awk -v g="$2" -v w="$3" -v p="$4" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(w > 0 && d <= w * p / 100) }' ||
+	awk -v g="$2" -v w="$3" -v p="$4" \
+		'BEGIN { d = g - w; if (d < 0) d = -d; exit !(w > 0 && d <= w * p / 100) }' ||
 		fail "$1: got $2, want $3 (> 0) within $4%"
 	echo "ok: $1 = $2 (want $3 within $4%)"
 }
@@ -127,7 +128,6 @@ wait_for_line() {
 ring_of() {
 	is_number "$2" || { echo "ring_of: pid '$2' is not a number" >&2; return 1; }
 	[ -s "$1" ] || { echo "ring_of: $1 is missing or empty" >&2; return 1; }
-	jq --argjson pid "$2" \
-		'[.rings[] | select(.pid == $pid)] | if length > 0 then . else error("no ring of pid \($pid)") end' \
-		"$1" || return 1
+	jq --argjson pid "$2" '[.rings[] | select(.pid == $pid)] |
+		if length > 0 then . else error("no ring of pid \($pid)") end' "$1" || return 1
 }

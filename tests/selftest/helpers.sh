@@ -3,12 +3,17 @@
 # Self-test of the test suites' own checks: every helper is fed missing files, empty values,
 # null, jq-error and garbage and must fail, and fed good values and must pass. No root, no
 # build. Prints "selftest: N passed, M failed"; exits 1 if any case went the wrong way.
-# LIVE_LIB=FILE tests another copy of tests/live/lib.bash (to show an old one's blind spots).
+# LIVE_LIB=FILE tests another copy of tests/live/lib.bash (to show an old one's blind spots);
+# SELFTEST_KEEP=1 keeps the crafted inputs (the folder is printed).
 set -u
 tests=$(cd "$(dirname "$0")/.." && pwd)
 LIVE_LIB=${LIVE_LIB:-$tests/live/lib.bash}
 W=$(mktemp -d /tmp/uringlockstat-selftest.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+if [ "${SELFTEST_KEEP:-0}" = 1 ]; then
+	echo "selftest: inputs kept in $W"
+else
+	trap 'rm -rf "$W"' EXIT
+fi
 passed=0 failed=0
 
 # expect pass|fail NAME CMD [ARGS...]: CMD must exit 0 (pass) or non-zero (fail).
@@ -120,6 +125,284 @@ for v in "" null abc 7x; do
 done
 expect fail "ring_of || fail is live code" live 'ring_of "$1" 9 >/dev/null || fail none; exit 0' \
 	"$W/r.json"
+
+# ---- tests/lib/checks.bash: eq, within, cond, jq_file of the VM runners ----
+# counted FUNC ARGS...: FUNC reported exactly one ok and no failure.
+counted() {
+	(
+		. "$tests/lib/checks.bash"
+		oks=0 fails=0
+		ok() { oks=$((oks + 1)); }
+		fail() { fails=$((fails + 1)); }
+		"$@"
+		[ "$oks" = 1 ] && [ "$fails" = 0 ]
+	)
+}
+for v in "${BAD[@]}"; do
+	expect fail "eq GOT='$v' WANT=0" counted eq x "$v" 0
+	expect fail "within GOT='$v'" counted within x "$v" 100 0.5
+	expect fail "within WANT='$v'" counted within x 100 "$v" 0.5
+	expect fail "within PCT='$v'" counted within x 100 100 "$v"
+	[ "$v" = true ] || expect fail "cond '$v'" counted cond x "$v"
+done
+for v in "" null jq-error missing; do
+	expect fail "eq GOT=WANT='$v'" counted eq x "$v" "$v"
+done
+for v in "${GOOD[@]}"; do
+	expect pass "eq '$v' '$v'" counted eq x "$v" "$v"
+done
+expect pass "eq true true" counted eq x true true
+expect fail "eq 5 6" counted eq x 5 6
+expect pass "within 10001 of 10001" counted within x 10001 10001 0.5
+expect pass "within 10040 of 10001 by 0.5%" counted within x 10040 10001 0.5
+expect fail "within 10060 of 10001 by 0.5%" counted within x 10060 10001 0.5
+expect fail "within 0 of 0" counted within x 0 0 0.5
+expect pass "cond true" counted cond x true
+expect fail "cond false" counted cond x false
+expect pass "jq_file .a" eval '[ "$(. "$tests/lib/checks.bash"; jq_file "$W/r.json" .a)" = 1 ]'
+for f in nonexistent empty garbage; do
+	expect pass "jq_file on $f.json is jq-error" \
+		eval '[ "$(. "$tests/lib/checks.bash"; jq_file "$W/$f.json" .a)" = jq-error ]'
+done
+expect pass "jq_file: num on an absent figure is jq-error" \
+	eval '[ "$(. "$tests/lib/checks.bash"; jq_file "$W/r.json" ".x | num")" = jq-error ]'
+
+# ---- tests/vm/run --check: the checks of the guest's outputs ----
+# A good output directory from the recorded exact-backend reports; each bad copy breaks one
+# figure the way a crashed VM or a changed report would, and the checks of it must fail.
+DATA=$tests/live/data
+G=$W/vm-good
+mkdir -p "$G"
+jq 'del(.repeats)' "$DATA/exact-shared-r5.json" >"$G/threads.r.json"
+echo '{"total": {"enters_submit": 10001}}' >"$G/threads.b.json"
+cp "$G/threads.r.json" "$G/hold.r.json"
+printf 'ring fd 3 [CQSIZE];submit;io_submit_sqes;mutex_lock_[k] 32000000\n' >"$G/hold.folded"
+printf 'ring fd 3 [CQSIZE];cancel;mutex_lock_[k] 10043\n' >>"$G/hold.folded"
+cat >"$G/hold.prom" <<'PROM'
+uringlockstat_acquisitions_total{pid="166",method="exact"} 10009
+uringlockstat_handoffs_total{pid="166"} 14
+uringlockstat_path_acquisitions_total{pid="166",path="submit"} 10001
+uringlockstat_hold_seconds_count{pid="166"} 10009
+uringlockstat_hold_seconds_sum{pid="166"} 0.032010043
+PROM
+jq 'del(.repeats)' "$DATA/exact-si-r5.json" >"$G/register.r.json"
+echo '{"total": {"registers": 2000, "enters_submit": 20000, "sqes": 20000}}' >"$G/register.b.json"
+for f in pinned defer; do
+	cp "$G/register.r.json" "$G/$f.r.json"
+	cp "$G/register.b.json" "$G/$f.b.json"
+done
+jq '.rings[0].paths.fdinfo = {acquisitions: 25} | .rings[0].trylocks = 25' "$G/register.r.json" \
+	>"$G/fdinfo.r.json"
+echo 25 >"$G/fdinfo.reads"
+echo 6.1.0-selftest >"$G/kernel"
+
+# vm_dir NAME: a copy of the good directory in $W/vm-NAME, to break.
+vm_dir() {
+	rm -rf "$W/vm-$1"
+	cp -a "$G" "$W/vm-$1"
+}
+# edit FILE FILTER: jq FILTER on FILE in place.
+edit() {
+	jq "$2" "$1" >"$1.new" && mv "$1.new" "$1"
+}
+# vm_run DIR: tests/vm/run --check DIR, its output in DIR.log and its status in DIR.status.
+vm_run() {
+	"$tests/vm/run" --check "$1" sel >"$1.log" 2>&1
+	echo $? >"$1.status"
+}
+# vm_outcome DIR ok|FAIL CHECK: the last vm_run DIR printed CHECK with that outcome.
+vm_outcome() {
+	grep -qF -- "  $2 [sel] $3" "$1.log"
+}
+
+VM_CHECKS=("submit acquisitions vs submit enters (threads)" "shared ring contended > 0"
+	"shared ring handoffs > 0" "acquisitions = sum of paths"
+	"hold p50 > 0 and below the run's wall time" "folded hold sum = hold total"
+	"metrics: acquisitions_total (exact) = JSON" "metrics: handoffs_total = JSON"
+	"metrics: submit path acquisitions = JSON" "metrics: hold_seconds_count = JSON hold count"
+	"metrics: hold_seconds_sum (ns) = JSON hold total"
+	"register-path acquisitions = register calls"
+	"pinned single issuer: submit acquisitions = submit enters"
+	"pinned single issuer: contended" "pinned single issuer: handoffs only around teardown"
+	"pinned single issuer: hold p50 > 0 and below the wall time" "defer: sqes"
+	"fdinfo-path trylocks = reads" "fdinfo: trylocks counted")
+vm_run "$G"
+for c in "${VM_CHECKS[@]}"; do
+	expect pass "vm good outputs: ok $c" vm_outcome "$G" ok "$c"
+done
+# Nothing at all (the VM never ran): no check passes, and the run fails.
+mkdir -p "$W/vm-empty"
+vm_run "$W/vm-empty"
+expect pass "vm --check on an empty directory fails" grep -qx 1 "$W/vm-empty.status"
+expect pass "vm --check on an empty directory: no ok" grep -q "^vm --check: 0 ok" "$W/vm-empty.log"
+for c in "${VM_CHECKS[@]}"; do
+	expect pass "vm empty outputs: FAIL $c" vm_outcome "$W/vm-empty" FAIL "$c"
+done
+# Every report garbage and every workload's count missing: "jq-error" on both sides.
+vm_dir garbage
+for f in "$W"/vm-garbage/*.json; do echo "not JSON" >"$f"; done
+vm_run "$W/vm-garbage"
+for c in "${VM_CHECKS[@]}"; do
+	expect pass "vm garbage outputs: FAIL $c" vm_outcome "$W/vm-garbage" FAIL "$c"
+done
+# Absent figures, where jq's null sorts below every number or sums to nothing.
+vm_dir absent
+edit "$W/vm-absent/threads.r.json" '.rings[0] |= del(.acquisitions, .contended, .handoffs) |
+	.rings[0].paths = {} | del(.duration_ns)'
+edit "$W/vm-absent/threads.b.json" 'del(.total.enters_submit)'
+edit "$W/vm-absent/pinned.r.json" '.rings[0] |= del(.handoffs)'
+edit "$W/vm-absent/hold.r.json" '.rings[0].paths = {}'
+grep -v 'path="submit"' "$G/hold.prom" >"$W/vm-absent/hold.prom"
+edit "$W/vm-absent/fdinfo.r.json" '.rings[0] |= del(.trylocks)'
+vm_run "$W/vm-absent"
+for c in "submit acquisitions vs submit enters (threads)" "shared ring contended > 0" \
+	"shared ring handoffs > 0" "acquisitions = sum of paths" \
+	"hold p50 > 0 and below the run's wall time" "metrics: submit path acquisitions = JSON" \
+	"pinned single issuer: handoffs only around teardown" "fdinfo: trylocks counted"; do
+	expect pass "vm absent figures: FAIL $c" vm_outcome "$W/vm-absent" FAIL "$c"
+done
+vm_dir norings
+for f in threads hold pinned; do edit "$W/vm-norings/$f.r.json" '.rings = []'; done
+vm_run "$W/vm-norings"
+for c in "folded hold sum = hold total" "metrics: handoffs_total = JSON" \
+	"pinned single issuer: handoffs only around teardown" "acquisitions = sum of paths"; do
+	expect pass "vm no rings: FAIL $c" vm_outcome "$W/vm-norings" FAIL "$c"
+done
+# A figure missing from one ring of two is no sum.
+vm_dir partial
+edit "$W/vm-partial/hold.r.json" '.rings += [.rings[0] | del(.handoffs)]'
+vm_run "$W/vm-partial"
+expect pass "vm one ring without handoffs: FAIL metrics: handoffs_total = JSON" \
+	vm_outcome "$W/vm-partial" FAIL "metrics: handoffs_total = JSON"
+expect fail "tests/vm/run without kernels" "$tests/vm/run" "$W"
+expect fail "tests/vm/run without arguments" "$tests/vm/run"
+
+# ---- tests/kvariants/run --check: the lockdep kernel's checks ----
+KV=$W/kv-good
+mkdir -p "$KV/lockdep"
+cp "$G/register.r.json" "$KV/lockdep/register.r.json"
+echo '{"total": {"registers": 2000, "enters_submit": 20000}}' >"$KV/lockdep/register.out"
+cp "$G/threads.r.json" "$KV/lockdep/threads.r.json"
+echo '{"total": {"enters_submit": 10001}}' >"$KV/lockdep/threads.out"
+# kv_run DIR: tests/kvariants/run --check DIR on the lockdep outputs, to DIR.log.
+kv_run() {
+	"$tests/kvariants/run" --check "$1" --variant lockdep --ops 20000 --register-every 10 \
+		>"$1.log" 2>&1
+	echo $? >"$1.status"
+}
+kv_outcome() {
+	grep -qF -- "  $2 [lockdep] $3" "$1.log"
+}
+KV_CHECKS=("register calls made (ops / every)" "register-path acquisitions = register calls"
+	"submit-path acquisitions = submit enters" "acquisitions = sum of paths" "nothing lost"
+	"threads: submit-path acquisitions vs submit enters" "threads: shared ring contended > 0"
+	"threads: acquisitions = sum of paths")
+kv_run "$KV"
+for c in "${KV_CHECKS[@]}"; do
+	expect pass "kvariants good outputs: ok $c" kv_outcome "$KV" ok "$c"
+done
+mkdir -p "$W/kv-empty/lockdep"
+kv_run "$W/kv-empty"
+expect pass "kvariants --check on empty outputs fails" grep -qx 1 "$W/kv-empty.status"
+expect pass "kvariants --check on empty outputs: no ok" grep -q "^kvariants: 0 passed" \
+	"$W/kv-empty.log"
+for c in "${KV_CHECKS[@]}"; do
+	expect pass "kvariants empty outputs: FAIL $c" kv_outcome "$W/kv-empty" FAIL "$c"
+done
+expect pass "kvariants empty outputs: FAIL kallsyms: mutex_lock is not" \
+	kv_outcome "$W/kv-empty" FAIL "kallsyms: mutex_lock is not (a macro under lockdep)"
+rm -rf "$W/kv-absent"
+cp -a "$KV" "$W/kv-absent"
+edit "$W/kv-absent/lockdep/register.r.json" 'del(.lost) | .rings[0].paths = {} |
+	.rings[0] |= del(.acquisitions)'
+edit "$W/kv-absent/lockdep/threads.r.json" '.rings[0].paths = {} |
+	.rings[0] |= del(.acquisitions, .contended)'
+kv_run "$W/kv-absent"
+for c in "acquisitions = sum of paths" "nothing lost" "threads: shared ring contended > 0" \
+	"threads: acquisitions = sum of paths"; do
+	expect pass "kvariants absent figures: FAIL $c" kv_outcome "$W/kv-absent" FAIL "$c"
+done
+rm -rf "$W/kv-nolost"
+cp -a "$KV" "$W/kv-nolost"
+edit "$W/kv-nolost/lockdep/register.r.json" '.lost = {}'
+kv_run "$W/kv-nolost"
+expect pass "kvariants empty lost object: FAIL nothing lost" \
+	kv_outcome "$W/kv-nolost" FAIL "nothing lost"
+expect fail "kvariants --check on a missing directory" \
+	"$tests/kvariants/run" --check "$W/nonexistent"
+
+# ---- tests/ab/run --check: stock vs patched kernel results ----
+# Good results: the SINGLE_ISSUER scenarios from exact-si-r5.json, the control ring from
+# exact-shared-r5.json; on the patched kernel the SINGLE_ISSUER rings lose their submit path.
+AB=$W/ab-good
+mkdir -p "$AB/stock" "$AB/patched"
+ab_scenario() { # NAME SOURCE
+	local k
+	for k in stock patched; do
+		jq --arg n "$1" '.label = $n' "$2" >"$AB/$k/$1.json"
+		jq -c '.repeats[] | {total: {enters_submit: .rings[0].paths.submit.acquisitions}}' \
+			"$2" >"$AB/$k/$1.bench.json"
+	done
+}
+for n in si-batch1 si-batch32 si-defer; do
+	ab_scenario "$n" "$DATA/exact-si-r5.json"
+	edit "$AB/patched/$n.json" 'def nosubmit: .rings[] |= (.acquisitions -= .paths.submit.acquisitions |
+		.paths |= del(.submit)); nosubmit | .repeats[] |= nosubmit'
+done
+ab_scenario shared-control "$DATA/exact-shared-r5.json"
+# ab_summary DIR: stock.json, patched.json and report.md from DIR's scenarios.
+ab_summary() {
+	local k n
+	for k in stock patched; do
+		(cd "$1/$k" && jq -n '[inputs | {(.label): .}] | add' ./*[!h].json) >"$1/$k.json"
+	done
+	for n in $(jq -r 'keys[]' "$1/stock.json"); do
+		echo "| $n | 1 | 2 |"
+	done >"$1/report.md"
+}
+ab_summary "$AB"
+ab_run() {
+	"$tests/ab/run" --check "$1" >"$1.log" 2>&1
+	echo $? >"$1.status"
+}
+ab_run "$AB"
+expect pass "ab good results pass" grep -qx 0 "$AB.status"
+expect pass "ab good results: SINGLE_ISSUER checked on the patched kernel" \
+	grep -qF "ok [patched si-defer run 5] SINGLE_ISSUER: submit acquisitions 0" "$AB.log"
+# A patched ring without any path (paths not measured) is no proof of 0 submit acquisitions.
+ab_copy() {
+	rm -rf "$W/ab-$1"
+	cp -a "$AB" "$W/ab-$1"
+}
+ab_copy nopaths
+edit "$W/ab-nopaths/patched/si-batch1.json" '.repeats[].rings[].paths = {}'
+ab_summary "$W/ab-nopaths"
+ab_run "$W/ab-nopaths"
+expect pass "ab ring without paths fails" grep -qx 1 "$W/ab-nopaths.status"
+expect pass "ab ring without paths: FAIL names it" \
+	grep -qF "FAIL [patched si-batch1 run 1] not numbers: submit acquisitions=null" \
+	"$W/ab-nopaths.log"
+ab_copy nolost
+edit "$W/ab-nolost/stock/si-batch32.json" 'del(.lost)'
+ab_summary "$W/ab-nolost"
+ab_run "$W/ab-nolost"
+expect pass "ab report without lost counters: FAIL" \
+	grep -qF "FAIL [stock si-batch32 run 1] not numbers: lost.stats_lookup=null" "$W/ab-nolost.log"
+ab_copy noenters
+edit "$W/ab-noenters/stock/si-defer.bench.json" 'del(.total.enters_submit)'
+ab_run "$W/ab-noenters"
+expect pass "ab workload without submit enters: FAIL" \
+	grep -qF "FAIL [stock si-defer run 1] not numbers: enters_submit=null" "$W/ab-noenters.log"
+ab_copy missing
+rm "$W"/ab-missing/*/si-defer*
+ab_summary "$W/ab-missing"
+ab_run "$W/ab-missing"
+expect pass "ab scenario not run fails" grep -qx 1 "$W/ab-missing.status"
+expect pass "ab scenario not run: FAIL names it" grep -qF "FAIL scenario si-defer was not run" \
+	"$W/ab-missing.log"
+mkdir -p "$W/ab-empty"
+ab_run "$W/ab-empty"
+expect pass "ab --check on an empty directory fails" grep -qx 1 "$W/ab-empty.status"
 
 echo "selftest: $passed passed, $failed failed"
 [ "$failed" = 0 ]
