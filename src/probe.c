@@ -267,8 +267,8 @@ void probe_feature(enum feature feat, struct probe_results *r)
 		return;
 	case FEAT_KALLSYMS:
 		f->ok = kallsyms_lookup("io_uring_release") != 0;
-		snprintf(why, size, f->ok ? "yes" : "no: hidden or absent (kptr_restrict?); rings "
-			 "present before start will not be found");
+		snprintf(why, size, f->ok ? "yes" : "no: hidden or absent (kptr_restrict?); kernel "
+			 "frames go unnamed, rings are found by their [io_uring] file name");
 		return;
 	case FEAT_CONTENTION_TP:
 		f->ok = btf_has_type("btf_trace_contention_begin", why, size);
