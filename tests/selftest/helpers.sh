@@ -5,6 +5,7 @@
 # build. Prints "selftest: N passed, M failed"; exits 1 if any case went the wrong way.
 # LIVE_LIB=FILE tests another copy of tests/live/lib.bash (to show an old one's blind spots);
 # SELFTEST_KEEP=1 keeps the crafted inputs (the folder is printed).
+# shellcheck disable=SC2016 # each case's code is single-quoted for the shell that runs it
 set -u
 tests=$(cd "$(dirname "$0")/.." && pwd)
 LIVE_LIB=${LIVE_LIB:-$tests/live/lib.bash}
@@ -403,6 +404,40 @@ expect pass "ab scenario not run: FAIL names it" grep -qF "FAIL scenario si-defe
 mkdir -p "$W/ab-empty"
 ab_run "$W/ab-empty"
 expect pass "ab --check on an empty directory fails" grep -qx 1 "$W/ab-empty.status"
+
+# ---- tests/run-unit: skipped cmocka tests are SKIP, and FAIL under CI ----
+# fake_unit NAME STATUS LINES...: a stand-in test binary printing LINES, exiting STATUS.
+fake_unit() {
+	local f=$W/unit/$1 status=$2
+	shift 2
+	mkdir -p "$W/unit"
+	{
+		echo '#!/bin/sh'
+		printf "echo '%s'\n" "$@"
+		echo "exit $status"
+	} >"$f"
+	chmod +x "$f"
+}
+fake_unit clean 0 '[ RUN      ] test_a' '[       OK ] test_a'
+fake_unit skips 0 '[ RUN      ] test_a' '[  SKIPPED ] test_a' '[  SKIPPED ] 1 test(s), listed below:' \
+	'[  SKIPPED ] test_a'
+fake_unit fails 1 '[ RUN      ] test_a' '[  FAILED  ] test_a'
+# unit_says WANT [CI] BINARY: tests/run-unit's verdict line on BINARY starts with WANT.
+unit_says() {
+	local want=$1 ci=$2
+	shift 2
+	CI=$ci "$tests/run-unit" "$@" >"$W/unit.log" 2>&1
+	grep -q "^$want $(basename "$1")" "$W/unit.log"
+}
+expect pass "run-unit: clean binary is PASS" unit_says PASS "" "$W/unit/clean"
+expect pass "run-unit: skips are SKIP" unit_says SKIP "" "$W/unit/skips"
+expect pass "run-unit: skips are FAIL under CI" unit_says FAIL true "$W/unit/skips"
+expect pass "run-unit: a failing binary is FAIL" unit_says FAIL "" "$W/unit/fails"
+expect fail "run-unit under CI with skips exits non-zero" \
+	env CI=true "$tests/run-unit" "$W/unit/clean" "$W/unit/skips"
+expect pass "run-unit with skips outside CI exits 0" "$tests/run-unit" "$W/unit/skips"
+expect fail "run-unit without binaries" "$tests/run-unit"
+expect fail "run-unit on a missing binary" "$tests/run-unit" "$W/unit/nonexistent"
 
 echo "selftest: $passed passed, $failed failed"
 [ "$failed" = 0 ]
