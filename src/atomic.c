@@ -88,7 +88,10 @@ static int tmp_commit(struct out_file *o)
 	return 0;
 }
 
-/* Cookie stream writing to the output's descriptor and keeping the first error's errno. */
+/*
+ * Cookie stream writing to the output's descriptor and keeping the first error's errno (stdio
+ * would report a later call's). Returns the bytes written, 0 on error (fopencookie(3)).
+ */
 static ssize_t sink_write(void *cookie, const char *buf, size_t size)
 {
 	struct out_file *o = cookie;
@@ -97,7 +100,7 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t size)
 	ssize_t n;
 
 	if (o->err)
-		return -1;
+		return 0;
 	while (done < size) {
 		n = write(fd, buf + done, size - done);
 		if (n < 0 && errno == EINTR)
@@ -105,7 +108,7 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t size)
 		if (n <= 0) {
 			o->err = n < 0 ? errno : EIO;
 			errno = o->err;
-			return -1;
+			return 0;
 		}
 		done += n;
 	}
