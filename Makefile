@@ -71,8 +71,9 @@ $(OUT)/uringbench: tools/uringbench.c | $(OUT)
 	$(Q)$(CC) $(ALL_CFLAGS) -fno-omit-frame-pointer $< -o $@ -luring -lpthread
 
 # Static binaries for the busybox initramfs of tools/vmtest. uringbench keeps frame pointers so
-# that --ustack can walk its stacks.
-static: $(OUT)/static/uringlockstat $(OUT)/static/uringbench
+# that --ustack can walk its stacks. syscallbench is the non-target load of tools/bench's
+# instruction counts.
+static: $(OUT)/static/uringlockstat $(OUT)/static/uringbench $(OUT)/static/syscallbench
 
 # libdw's static archive needs its decompressors spelled out. Debian has no static GnuTLS,
 # which libmicrohttpd's archive needs: the static binary is built without --listen.
@@ -90,6 +91,10 @@ $(OUT)/static/uringlockstat: $(STATIC_OBJS) | $(OUT)/static
 $(OUT)/static/uringbench: tools/uringbench.c | $(OUT)/static
 	$(call msg,CC,$@)
 	$(Q)$(CC) -static $(ALL_CFLAGS) -fno-omit-frame-pointer $< -o $@ -luring -lpthread
+
+$(OUT)/static/syscallbench: tools/syscallbench.c | $(OUT)/static
+	$(call msg,CC,$@)
+	$(Q)$(CC) -static $(ALL_CFLAGS) $< -o $@
 
 $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests
 	$(call msg,CC,$@)
