@@ -439,5 +439,87 @@ expect pass "run-unit with skips outside CI exits 0" "$tests/run-unit" "$W/unit/
 expect fail "run-unit without binaries" "$tests/run-unit"
 expect fail "run-unit on a missing binary" "$tests/run-unit" "$W/unit/nonexistent"
 
+# ---- tests/run-live: kernel log by sequence number, skips under CI, log folder ----
+# rm_live_logs: remove the log folder the last run-live kept (named in $W/rl/out).
+rm_live_logs() {
+	local d
+	d=$(sed -n 's/^live: logs in //p' "$W/rl/out")
+	[[ $d != /tmp/uringlockstat-live.* ]] || rm -rf "$d"
+}
+# A copy of run-live runs stand-in tests on a saved kernel log (KMSG) that is full: a test
+# that logs a warning drops as many old records as it adds, so the line count stays the same.
+RL=$W/rl/tests
+mkdir -p "$RL/lib" "$RL/live"
+cp "$tests/run-live" "$RL/"
+cp "$tests/lib/kmsg.bash" "$RL/lib/"
+export KMSG=$W/rl/kmsg
+for ((i = 1000; i < 2000; i++)); do
+	if [ "$i" = 1500 ]; then
+		echo "4,$i,$((i * 1000)),-;WARNING: CPU: 0 PID: 1 at old.c:1 an old warning"
+	else
+		echo "6,$i,$((i * 1000)),-;message $i"
+		echo " SUBSYSTEM=selftest"
+	fi
+done >"$KMSG"
+cat >"$RL/live/a_pass.sh" <<'T'
+#!/bin/bash
+exit 0
+T
+cat >"$RL/live/b_warns.sh" <<'T'
+#!/bin/bash
+# Full buffer: three records out, three in, one of them a warning.
+last=$(grep "^[0-9]" "$KMSG" | tail -1 | cut -d, -f2)
+{
+	grep '^[0-9]' "$KMSG" | tail -n +4
+	echo "6,$((last + 1)),1,-;new message"
+	echo "4,$((last + 2)),2,-;WARNING: CPU: 1 PID: 42 at new.c:2 a new warning"
+	echo "6,$((last + 3)),3,-;new message"
+} >"$KMSG.new"
+mv "$KMSG.new" "$KMSG"
+exit 0
+T
+cat >"$RL/live/c_skips.sh" <<'T'
+#!/bin/bash
+echo "SKIP: not here" >&2
+exit 77
+T
+chmod +x "$RL"/live/*.sh "$RL/run-live"
+# A planted symlink at the old fixed log name must not be followed.
+echo keep >"$W/rl/victim"
+planted=/tmp/uringlockstat-live-a_pass.log
+[ -e "$planted" ] || [ -L "$planted" ] || ln -s "$W/rl/victim" "$planted"
+cp "$KMSG" "$W/rl/kmsg.saved"
+"$RL/run-live" >"$W/rl/out" 2>&1
+echo $? >"$W/rl/status"
+[ ! -L "$planted" ] || [ "$(readlink "$planted")" != "$W/rl/victim" ] || rm -f "$planted"
+expect pass "run-live: exit status 1" grep -qx 1 "$W/rl/status"
+expect pass "run-live: PASS a test that logged nothing new" grep -q '^PASS a_pass ' "$W/rl/out"
+expect pass "run-live: a warning logged in a full buffer fails the test" \
+	grep -q '^FAIL b_warns ' "$W/rl/out"
+expect pass "run-live: the new warning is shown" grep -q 'a new warning' "$W/rl/out"
+expect fail "run-live: the old warning is not" grep -q 'an old warning' "$W/rl/out"
+expect pass "run-live: SKIP outside CI" grep -q '^SKIP c_skips: SKIP: not here' "$W/rl/out"
+expect pass "run-live: summary" grep -qx 'live: 1 passed, 1 failed, 1 skipped' "$W/rl/out"
+expect pass "run-live: planted symlink's target untouched" grep -qx keep "$W/rl/victim"
+expect pass "run-live: logs kept in a mktemp folder" \
+	eval 'd=$(sed -n "s/^live: logs in //p" "$W/rl/out"); [[ $d == /tmp/uringlockstat-live.* ]] &&
+		[ -d "$d" ] && [ ! -L "$d" ] && [ -f "$d/b_warns.log" ] && rm -rf "$d"'
+cp "$W/rl/kmsg.saved" "$KMSG"
+rm "$RL/live/b_warns.sh"
+CI=true "$RL/run-live" >"$W/rl/out" 2>&1
+echo $? >"$W/rl/status"
+expect pass "run-live under CI: a skip fails" grep -q '^FAIL c_skips: skipped under CI' "$W/rl/out"
+expect pass "run-live under CI: exit status 1" grep -qx 1 "$W/rl/status"
+rm_live_logs
+rm "$RL/live/c_skips.sh"
+"$RL/run-live" >"$W/rl/out" 2>&1
+expect pass "run-live: all passed, exit 0" grep -qx 'live: 1 passed, 0 failed, 0 skipped' \
+	"$W/rl/out"
+KMSG=$W/rl/nonexistent CI=true "$RL/run-live" >"$W/rl/out" 2>&1
+expect pass "run-live under CI: an unreadable kernel log fails" \
+	grep -q '^FAIL kernel log: cannot read' "$W/rl/out"
+rm_live_logs
+unset KMSG
+
 echo "selftest: $passed passed, $failed failed"
 [ "$failed" = 0 ]
