@@ -9,6 +9,8 @@
 #include <string.h>
 #include "compare.h"
 #include "compare_print.h"
+#include "fmt.h"
+#include "numarg.h"
 
 /* Print text that starts at column `indent`, wrapped at 80 columns (help texts of metrics). */
 static void print_wrapped(FILE *out, const char *text, int indent)
@@ -86,12 +88,18 @@ static void usage(FILE *out)
 __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
 {
+	char *msg = NULL;
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "uringlockstat: compare: ");
+	/* The arguments quoted in it are the user's: escaped, the message stays one line. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "uringlockstat: compare: ");
+	if (n < 0 || fmt_fputs_escaped(msg, stderr) == EOF)
+		fputs(fmt, stderr);
+	free(msg);
 	fprintf(stderr, "\nTry 'uringlockstat compare --help'.\n");
 	return CMP_EXIT_UNUSABLE;
 }
@@ -100,7 +108,8 @@ static int usage_error(const char *fmt, ...)
 static bool parse_max_regress(const char *arg, struct cmp_options *o)
 {
 	const char *eq = strchr(arg, '=');
-	char name[64], *end;
+	char name[64], num[32];
+	size_t len;
 	double pct;
 	int m;
 
@@ -111,11 +120,15 @@ static bool parse_max_regress(const char *arg, struct cmp_options *o)
 	m = cmp_metric_by_name(name);
 	if (m < 0)
 		return false;
-	errno = 0;
-	pct = strtod(eq + 1, &end);
-	if (end != eq + 1 && *end == '%')
-		end++;
-	if (errno || end == eq + 1 || *end || !isfinite(pct) || pct < 0 || pct > 1e6)
+	/* A plain decimal, optionally followed by '%': no sign, exponent, hex, nan or inf. */
+	len = strlen(eq + 1);
+	if (len && eq[len] == '%')
+		len--;
+	if (len >= sizeof(num))
+		return false;
+	memcpy(num, eq + 1, len);
+	num[len] = '\0';
+	if (!numarg_decimal(num, &pct) || pct > 1e6)
 		return false;
 	o->max_regress_pct[m] = pct;
 	return true;
@@ -123,12 +136,9 @@ static bool parse_max_regress(const char *arg, struct cmp_options *o)
 
 static bool parse_alpha(const char *arg, double *out)
 {
-	char *end;
 	double a;
 
-	errno = 0;
-	a = strtod(arg, &end);
-	if (errno || end == arg || *end || !(a > 0 && a < 1))
+	if (!numarg_decimal(arg, &a) || !(a > 0 && a < 1))
 		return false;
 	*out = a;
 	return true;

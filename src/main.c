@@ -19,8 +19,10 @@
 #include "atomic.h"
 #include "compare.h"
 #include "expo.h"
+#include "fmt.h"
 #include "folded.h"
 #include "http.h"
+#include "numarg.h"
 #include "output.h"
 #include "pprof.h"
 #include "probe.h"
@@ -35,7 +37,8 @@ static struct env {
 	bool all;
 	double duration_s;
 	double interval_s;
-	char mode[128];
+	bool want[BACKEND_COUNT];	/* --mode */
+	bool mode_auto;
 	bool light;
 	bool prog_stats;
 	bool no_paths;
@@ -59,7 +62,6 @@ static struct env {
 	bool verbose;
 	char **command;
 } env = {
-	.mode = "auto",
 	.max_rings = DEFAULT_MAX_RINGS,
 	.repeat = 1,
 	.weight = WEIGHT_DEFAULT,
@@ -160,8 +162,8 @@ static const struct argp_option options[] = {
 	  "without a target", 0 },
 	{ "expire", OPT_EXPIRE, "SECONDS", 0, "Forget rings closed for SECONDS and reuse their "
 	  "slots (default: 60 with --listen or --prom-file, never otherwise)", 0 },
-	{ "label", OPT_LABEL, "NAME", 0, "Name this run's scenario in the report (compare matches "
-	  "rings by label, flags and order)", 0 },
+	{ "label", OPT_LABEL, "NAME", 0, "Name this run's scenario in the report, at most 127 bytes "
+	  "(compare matches rings by label, flags and order)", 0 },
 	{ "repeat", OPT_REPEAT, "N", 0, "With -- CMD: run the command N times, one sample of every "
 	  "metric each, all in one JSON (for compare's significance test)", 0 },
 	{ "max-rings", OPT_MAX_RINGS, "N", 0, "Track at most N rings (default 128)", 0 },
@@ -173,40 +175,97 @@ static const struct argp_option options[] = {
 	{},
 };
 
+/* One error line, user-supplied text (file names, arguments, addresses) in it escaped. */
+static void verror_line(const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+
+	fprintf(stderr, "uringlockstat: ");
+	if (vasprintf(&msg, fmt, ap) < 0 || fmt_fputs_escaped(msg, stderr) == EOF)
+		fprintf(stderr, "%s", fmt);
+	fputc('\n', stderr);
+	free(msg);
+}
+
+__attribute__((format(printf, 1, 2)))
+static void error_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror_line(fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 1, 2), noreturn))
 static void die_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "uringlockstat: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verror_line(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'uringlockstat --help'.\n");
+	fprintf(stderr, "Try 'uringlockstat --help'.\n");
 	exit(EXIT_USAGE);
 }
 
+/* Longest duration, interval or expiry: 10^7 s, about 115 days. */
+#define MAX_SECONDS 1e7
+
 static double parse_seconds(const char *arg, const char *what)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || v <= 0 || v > 1e7)
-		die_usage("invalid %s '%s': expected a positive number of seconds", what, arg);
+	if (!numarg_decimal(arg, &v) || v <= 0 || v > MAX_SECONDS)
+		die_usage("invalid %s '%s': want a decimal number of seconds, more than 0 and "
+			  "at most %.0f (such as 10 or 0.5)", what, arg, MAX_SECONDS);
 	return v;
 }
 
 static long parse_long(const char *arg, const char *what, long min, long max)
 {
-	char *end;
-	long v;
+	unsigned long v;
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < min || v > max)
-		die_usage("invalid %s '%s'", what, arg);
+	if (!numarg_uint(arg, max, &v) || (long)v < min)
+		die_usage("invalid %s '%s': want a whole number from %ld to %ld", what, arg, min,
+			  max);
 	return v;
+}
+
+/* --mode LIST: backend names separated by commas, or auto; every name checked here. */
+static void parse_mode(const char *arg)
+{
+	const char *tok = arg;
+	int id;
+
+	memset(env.want, 0, sizeof(env.want));
+	env.mode_auto = false;
+	for (;;) {
+		size_t len = strcspn(tok, ",");
+
+		if (!len)
+			die_usage("%s --mode '%s': name one or more backends (auto, contention, "
+				  "counters, exact, sample), separated by commas",
+				  arg[0] ? "empty backend name in" : "empty", arg);
+		if (len == 4 && !strncmp(tok, "auto", 4)) {
+			env.mode_auto = true;
+			for (id = 0; id < BACKEND_COUNT; id++)
+				env.want[id] = true;
+		} else {
+			for (id = 0; id < BACKEND_COUNT; id++) {
+				if (strlen(backend_name(id)) == len &&
+				    !strncmp(tok, backend_name(id), len))
+					break;
+			}
+			if (id == BACKEND_COUNT)
+				die_usage("unknown backend '%.*s' in --mode (auto, contention, "
+					  "counters, exact, sample)", (int)len, tok);
+			env.want[id] = true;
+		}
+		if (!tok[len])
+			break;
+		tok += len + 1;
+	}
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
@@ -225,7 +284,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.interval_s = parse_seconds(arg, "interval");
 		break;
 	case OPT_MODE:
-		snprintf(env.mode, sizeof(env.mode), "%s", arg);
+		parse_mode(arg);
 		break;
 	case OPT_LIGHT:
 		env.light = true;
@@ -237,6 +296,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.output_path = arg;
 		break;
 	case OPT_LABEL:
+		/* compare matches reports by label: a label cut short would match another. */
+		if (strlen(arg) >= sizeof(((struct report *)0)->label))
+			die_usage("--label is %zu bytes long; the most is %zu", strlen(arg),
+				  sizeof(((struct report *)0)->label) - 1);
 		env.label = arg;
 		break;
 	case OPT_STACKS:
@@ -345,32 +408,6 @@ static __u64 now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static int parse_mode(struct session_opts *o)
-{
-	char buf[sizeof(env.mode)], *tok, *save = NULL;
-	int id;
-
-	snprintf(buf, sizeof(buf), "%s", env.mode);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "auto")) {
-			o->mode_auto = true;
-			for (id = 0; id < BACKEND_COUNT; id++)
-				o->want[id] = true;
-			continue;
-		}
-		for (id = 0; id < BACKEND_COUNT; id++) {
-			if (!strcmp(tok, backend_name(id))) {
-				o->want[id] = true;
-				break;
-			}
-		}
-		if (id == BACKEND_COUNT)
-			die_usage("unknown backend '%s' in --mode (auto, contention, counters, "
-				  "exact, sample)", tok);
-	}
-	return 0;
 }
 
 static void command_string(char *buf, size_t size, char **argv)
@@ -583,6 +620,10 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 		fprintf(stderr, "uringlockstat: %s\n", err);
 		goto cleanup;
 	}
+	/* Announced only once the profiler runs: a failure to load is then the only message. */
+	if (http)
+		fprintf(stderr, "uringlockstat: serving metrics on http://%s/metrics\n",
+			http_address(http));
 	if (!env.all && session_add_target(session, rep->target_pid)) {
 		fprintf(stderr, "uringlockstat: cannot add target %d: %s\n", rep->target_pid,
 			strerror(errno));
@@ -759,7 +800,8 @@ static int run(void)
 	/* From the start: loading, attaching and discovery end early on a signal too. */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	parse_mode(&opts);
+	memcpy(opts.want, env.want, sizeof(opts.want));
+	opts.mode_auto = env.mode_auto;
 	opts.target_all = env.all;
 	opts.follow_forks = env.command != NULL;
 	opts.stop = &exiting;
@@ -789,11 +831,12 @@ static int run(void)
 		int e = http_start(&http, env.listen, env.listen_any, err, sizeof(err));
 
 		if (e) {
-			fprintf(stderr, "uringlockstat: --listen %s: %s\n", env.listen, err);
+			error_line("--listen %s: %s", env.listen, err);
+			/* An address that does not parse, or is not loopback without --listen-any. */
+			if (e == -EINVAL || e == -EPERM)
+				ret = EXIT_USAGE;
 			goto cleanup;
 		}
-		fprintf(stderr, "uringlockstat: serving metrics on http://%s/metrics\n",
-			http_address(http));
 	}
 	rep = report_new(env.max_rings);
 	prev = report_new(env.max_rings);
@@ -891,6 +934,11 @@ int main(int argc, char **argv)
 		return cmd_compare(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return cmd_report(argc - 1, argv + 1);
+	/* argp's own errors (unknown option, missing value) are usage errors too, not 64. */
+	argp_err_exit_status = EXIT_USAGE;
+	/* getopt names argv[0] in its messages: "uringlockstat: ...", as ours say. */
+	argv[0] = "uringlockstat";
+	parse_mode("auto");
 	err = argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 	if (err)
 		return EXIT_USAGE;
