@@ -268,27 +268,11 @@ static bool same_label(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-/* The order-th ring with these flags in run, or NULL. */
+/* The order-th ring with these flags in run, or NULL: a binary search of the reader's index. */
 static const struct saved_ring *find_ring(const struct saved_run *run, const char *flags,
 					  size_t order)
 {
-	size_t i;
-
-	for (i = 0; i < run->nr_rings; i++) {
-		if (!strcmp(run->rings[i].flags, flags) && !order--)
-			return &run->rings[i];
-	}
-	return NULL;
-}
-
-/* The place of rings[i] among the rings with its flags. */
-static size_t ring_order(const struct saved_run *run, size_t i)
-{
-	size_t j, order = 0;
-
-	for (j = 0; j < i; j++)
-		order += !strcmp(run->rings[j].flags, run->rings[i].flags);
-	return order;
+	return saved_run_find(run, flags, order);
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -580,7 +564,7 @@ static int note_rings(struct cmp_result *res, const struct saved_report *rep,
 
 	for (i = 0; i < rep->run.nr_rings; i++) {
 		struct cmp_ring r = { .flags = rep->run.rings[i].flags,
-				      .order = ring_order(&rep->run, i) };
+				      .order = rep->run.rings[i].order };
 
 		cmp_ring_name(res, &r, name, sizeof(name));
 		if (!find_ring(&other->run, r.flags, r.order)) {
@@ -608,7 +592,7 @@ static int match_rings(struct cmp_result *res)
 	if (!res->rings)
 		return -1;
 	for (i = 0; i < b->nr_rings; i++) {
-		size_t order = ring_order(b, i);
+		size_t order = b->rings[i].order;
 		const struct saved_ring *partner = find_ring(n, b->rings[i].flags, order);
 		struct cmp_ring *r;
 

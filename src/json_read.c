@@ -429,6 +429,53 @@ static int read_ring(struct reader *r, json_t *obj, const char *where, struct sa
 	return read_paths(r, obj, where, ring);
 }
 
+static int by_flags_cmp(const void *a, const void *b)
+{
+	const struct saved_ring *x = *(const struct saved_ring *const *)a;
+	const struct saved_ring *y = *(const struct saved_ring *const *)b;
+	int c = strcmp(x->flags, y->flags);
+
+	/* Equal flags keep the order of the file: that order is their identity. */
+	return c ? c : (x > y) - (x < y);
+}
+
+/* Sort the rings by flags and number those with equal flags: compare's matching key. */
+static int index_rings(struct reader *r, const char *where, struct saved_run *run)
+{
+	size_t i;
+
+	run->by_flags = malloc(run->nr_rings * sizeof(*run->by_flags));
+	if (!run->by_flags)
+		return fail(r, where, "rings", "out of memory");
+	for (i = 0; i < run->nr_rings; i++)
+		run->by_flags[i] = &run->rings[i];
+	qsort(run->by_flags, run->nr_rings, sizeof(*run->by_flags), by_flags_cmp);
+	for (i = 1; i < run->nr_rings; i++) {
+		if (!strcmp(run->by_flags[i]->flags, run->by_flags[i - 1]->flags))
+			run->by_flags[i]->order = run->by_flags[i - 1]->order + 1;
+	}
+	return 0;
+}
+
+const struct saved_ring *saved_run_find(const struct saved_run *run, const char *flags,
+					size_t order)
+{
+	size_t lo = 0, hi = run->nr_rings;
+
+	/* The first ring with these flags, then order places on. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(run->by_flags[mid]->flags, flags) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (order >= run->nr_rings - lo || strcmp(run->by_flags[lo + order]->flags, flags))
+		return NULL;
+	return run->by_flags[lo + order];
+}
+
 /* The fields of one run: the top level (exit status under "target") or a repeat. */
 static int read_run(struct reader *r, json_t *obj, const char *where, bool top,
 		    struct saved_run *run)
@@ -475,7 +522,7 @@ static int read_run(struct reader *r, json_t *obj, const char *where, bool top,
 		if (read_ring(r, ring, w, &run->rings[i]))
 			return -1;
 	}
-	return 0;
+	return index_rings(r, where, run);
 }
 
 static int read_target(struct reader *r, json_t *root, struct saved_report *rep)
@@ -771,6 +818,7 @@ static void free_run(struct saved_run *run)
 		free(ring->paths);
 	}
 	free(run->rings);
+	free(run->by_flags);
 }
 
 void saved_report_free(struct saved_report *rep)

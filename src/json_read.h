@@ -47,6 +47,7 @@ struct saved_ring {
 	int pid;
 	int fd;
 	char *flags;		/* the "flags" names joined with '|'; "" when none */
+	size_t order;		/* place among the rings of its run with the same flags */
 	char *comm;		/* NULL when absent */
 	struct saved_count setup_flags;
 	struct saved_count sq_entries;
@@ -106,6 +107,8 @@ struct saved_run {
 	double lock_share;
 	size_t nr_rings;
 	struct saved_ring *rings;
+	/* The rings sorted by flags, then order: saved_run_find() looks them up in log time. */
+	struct saved_ring **by_flags;
 };
 
 struct saved_backend {
@@ -157,6 +160,10 @@ int saved_report_parse(const char *buf, size_t len, const char *name, struct sav
 int saved_report_load(const char *path, struct saved_report *rep, char *err, size_t err_size);
 
 void saved_report_free(struct saved_report *rep);
+
+/* The order-th ring (from 0) with these flags in run, or NULL. */
+const struct saved_ring *saved_run_find(const struct saved_run *run, const char *flags,
+					size_t order);
 
 /* The runs that hold one sample each: the repeats if any, else the top level alone. */
 static inline size_t saved_report_nr_samples(const struct saved_report *rep)
