@@ -644,6 +644,35 @@ static int read_programs(struct reader *r, json_t *root, struct saved_report *re
 	return 0;
 }
 
+/*
+ * The top level repeats run 1, which is also repeats[0]: report shows the top level, compare
+ * reads the repeats. A file whose two copies differ (edited, damaged) is refused: either would
+ * show figures the other does not.
+ */
+static int check_first_repeat(struct reader *r, json_t *root, json_t *first,
+			      struct saved_report *rep)
+{
+	const struct saved_run *top = &rep->run, *one = &rep->repeats[0];
+	static const char why[] = "differs from the top level's copy of run 1 (the file was "
+				  "edited or damaged)";
+	json_t *sampled = json_object_get(first, "sampled"), *top_sampled;
+
+	if (!json_equal(json_object_get(root, "rings"), json_object_get(first, "rings")))
+		return fail(r, "repeats[0]", "rings", "%s", why);
+	if (top->duration_ns != one->duration_ns)
+		return fail(r, "repeats[0]", "duration_ns", "%s", why);
+	if (top->partial != one->partial)
+		return fail(r, "repeats[0]", "partial", "%s", why);
+	if (top->exit_status.valid != one->exit_status.valid ||
+	    top->exit_status.value != one->exit_status.value)
+		return fail(r, "repeats[0]", "exit_status", "%s", why);
+	/* Reports of earlier versions keep "sampled" at the top level only. */
+	top_sampled = json_object_get(root, "sampled");
+	if (sampled && !json_equal(sampled, top_sampled ? top_sampled : json_null()))
+		return fail(r, "repeats[0]", "sampled", "%s", why);
+	return 0;
+}
+
 static int read_repeats(struct reader *r, json_t *root, struct saved_report *rep)
 {
 	struct saved_count repeat;
@@ -681,7 +710,7 @@ static int read_repeats(struct reader *r, json_t *root, struct saved_report *rep
 		if (read_run(r, one, w, false, &rep->repeats[i]))
 			return -1;
 	}
-	return 0;
+	return check_first_repeat(r, root, json_array_get(repeats, 0), rep);
 }
 
 static int read_root(struct reader *r, json_t *root, struct saved_report *rep)
@@ -737,6 +766,21 @@ int saved_report_parse(const char *buf, size_t len, const char *name, struct sav
 	return ret;
 }
 
+static int not_regular(struct reader *r, mode_t mode)
+{
+	return fail(r, "not a regular file", NULL, "%s",
+		    S_ISDIR(mode) ? "a directory" :
+		    S_ISFIFO(mode) ? "a FIFO or pipe (save the report to a file first)" :
+		    S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device" :
+		    S_ISSOCK(mode) ? "a socket" : "of an unknown type");
+}
+
+static int too_large(struct reader *r)
+{
+	return fail(r, "too large", NULL, "more than %lu MiB, the most a report may have",
+		    SAVED_MAX_FILE_BYTES >> 20);
+}
+
 int saved_report_load(const char *path, struct saved_report *rep, char *err, size_t err_size)
 {
 	struct reader r = { .name = path, .err = err, .err_size = err_size };
@@ -746,25 +790,34 @@ int saved_report_load(const char *path, struct saved_report *rep, char *err, siz
 	int fd, ret;
 
 	memset(rep, 0, sizeof(*rep));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * Regular files only, checked before opening: opening a FIFO waits for a writer, a device
+	 * can act on being opened, and neither has a size to check against the limit.
+	 */
+	if (stat(path, &st))
+		return fail(&r, "cannot open", NULL, "%s", strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return not_regular(&r, st.st_mode);
+	if ((size_t)st.st_size > SAVED_MAX_FILE_BYTES)
+		return too_large(&r);
+	/* O_NONBLOCK: a FIFO put in its place since stat() does not hang the open. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return fail(&r, "cannot open", NULL, "%s", strerror(errno));
 	if (fstat(fd, &st)) {
 		ret = fail(&r, "cannot read", NULL, "%s", strerror(errno));
 		goto out;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		ret = fail(&r, "cannot read", NULL, "%s", strerror(EISDIR));
+	if (!S_ISREG(st.st_mode)) {
+		ret = not_regular(&r, st.st_mode);
 		goto out;
 	}
-	/* Pipes and devices have no size: the limit is checked while reading too. */
+	/* A file that grows while it is read (or a /proc file, of size 0) meets the limit here. */
 	for (;;) {
 		ssize_t n;
 
-		if (len > SAVED_MAX_FILE_BYTES || (S_ISREG(st.st_mode) &&
-						   (size_t)st.st_size > SAVED_MAX_FILE_BYTES)) {
-			ret = fail(&r, "too large", NULL, "more than %lu MiB",
-				   SAVED_MAX_FILE_BYTES >> 20);
+		if (len > SAVED_MAX_FILE_BYTES) {
+			ret = too_large(&r);
 			goto out;
 		}
 		if (len == cap) {

@@ -10,7 +10,9 @@
 #include <setjmp.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,7 +386,7 @@ static void test_reader_damaged(void **state)
 	assert_int_equal(saved_report_load("/nonexistent/r.json", &rep, err, sizeof(err)), -1);
 	assert_string_equal(err, "/nonexistent/r.json: cannot open: No such file or directory");
 	assert_int_equal(saved_report_load("/tmp", &rep, err, sizeof(err)), -1);
-	assert_string_equal(err, "/tmp: cannot read: Is a directory");
+	assert_string_equal(err, "/tmp: not a regular file: a directory");
 }
 
 /* ---- metrics ---- */
@@ -857,7 +859,8 @@ static void test_sampled(void **state)
 		"\"sampled\":{\"samples\":200,\"lock_samples\":50,\"lock_share\":0.25,"
 		"\"freq_hz\":99,\"method\":\"sampled estimate\"},\"rings\":[{\"pid\":1,\"fd\":3,"
 		"\"flags\":[],\"sampled_hold_ns\":30303030}],\"repeat\":2,\"repeats\":["
-		"{\"duration_ns\":1,\"rings\":[{\"pid\":1,\"fd\":3,\"flags\":[]}]},"
+		"{\"duration_ns\":1,\"rings\":[{\"pid\":1,\"fd\":3,\"flags\":[],"
+		"\"sampled_hold_ns\":30303030}]},"
 		"{\"duration_ns\":1,\"rings\":[{\"pid\":2,\"fd\":3,\"flags\":[]}]}]}";
 	struct saved_report rep;
 	struct cmp_result res;
@@ -906,6 +909,112 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- inputs that are not reports, or not one report ---- */
+
+/* A load that waits (a FIFO without a writer) fails the test by SIGALRM, not by hanging. */
+static void load_refused(const char *path, const char *error)
+{
+	struct saved_report rep;
+	double start = now_s();
+	char err[512] = "";
+
+	alarm(10);
+	if (!saved_report_load(path, &rep, err, sizeof(err)))
+		fail_msg("%s accepted", path);
+	alarm(0);
+	if (!strstr(err, error) || strchr(err, '\n'))
+		fail_msg("%s: error '%s' does not say '%s'", path, err, error);
+	/* Refused by its type or size, before reading: at once. */
+	if (now_s() - start > 1)
+		fail_msg("%s: refused after %.1f s", path, now_s() - start);
+	assert_null(rep.kernel);
+}
+
+static void test_reader_not_regular(void **state)
+{
+	char dir[] = "/tmp/test_compare.XXXXXX", fifo[64], big[64];
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	load_refused(fifo, ": not a regular file: a FIFO or pipe");
+	assert_int_equal(RUN(cmd_report, "report", fifo), 2);
+	assert_int_equal(RUN(cmd_compare, "compare", fifo, fifo), CMP_EXIT_UNUSABLE);
+	load_refused("/dev/zero", "/dev/zero: not a regular file: a character device");
+	load_refused("/dev/null", "/dev/null: not a regular file: a character device");
+	/* One byte over the limit, sparse: refused by its size, nothing read. */
+	snprintf(big, sizeof(big), "%s/big.json", dir);
+	fd = open(big, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, SAVED_MAX_FILE_BYTES + 1), 0);
+	close(fd);
+	load_refused(big, "big.json: too large: more than 512 MiB");
+	unlink(big);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+/* The top level repeats run 1, which repeats[0] holds too: copies that differ are refused. */
+static void test_reader_copies_differ(void **state)
+{
+	static const struct {
+		const char *field, *error;
+	} cases[] = {
+		{ "sqes", "repeats[0].rings: differs from the top level's copy of run 1" },
+		{ "duration_ns", "repeats[0].duration_ns: differs from the top level's copy" },
+		{ "partial", "repeats[0].partial: differs from the top level's copy" },
+		{ "exit_status", "repeats[0].exit_status: differs from the top level's copy" },
+		{ "sampled", "repeats[0].sampled: differs from the top level's copy" },
+	};
+	struct ring_vals runs[3] = { steady, steady, steady };
+	struct saved_report rep;
+	char *text, *path, err[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		json_t *root = report_json("nop", "6.1", runs, 3);
+		json_t *first = json_array_get(json_object_get(root, "repeats"), 0);
+		const char *f = cases[i].field;
+
+		if (!strcmp(f, "sqes"))
+			json_object_set_new(json_array_get(json_object_get(root, "rings"), 0), "sqes",
+					    json_integer(steady.sqes / 2));
+		else if (!strcmp(f, "duration_ns"))
+			json_object_set_new(root, f, json_integer(steady.duration_ns * 2));
+		else if (!strcmp(f, "partial"))
+			json_object_set_new(root, f, json_true());
+		else if (!strcmp(f, "exit_status"))
+			json_object_set_new(first, f, json_integer(1));
+		else
+			json_object_set_new(first, f, json_pack("{s:f}", "lock_share", 0.5));
+		text = json_dumps(root, JSON_PRESERVE_ORDER);
+		assert_non_null(text);
+		if (!saved_report_parse(text, strlen(text), "r.json", &rep, err, sizeof(err)))
+			fail_msg("%s: a report whose two copies of run 1 differ was accepted", f);
+		if (!strstr(err, cases[i].error))
+			fail_msg("%s: error '%s' does not say '%s'", f, err, cases[i].error);
+		free(text);
+		/* compare refuses the file: it would compare figures report does not show. */
+		path = write_report(root);
+		assert_int_equal(RUN(cmd_compare, "compare", path, path), CMP_EXIT_UNUSABLE);
+		assert_int_equal(RUN(cmd_report, "report", path), 2);
+		unlink(path);
+		free(path);
+	}
+	/* Reports of earlier versions keep "sampled" at the top level only: still read. */
+	{
+		json_t *root = report_json("nop", "6.1", runs, 3);
+
+		json_object_set_new(root, "sampled", json_pack("{s:f}", "lock_share", 0.5));
+		parse_json(root, &rep);
+		assert_int_equal(rep.nr_repeats, 3);
+		saved_report_free(&rep);
+	}
 }
 
 /*
@@ -1003,6 +1112,8 @@ int main(void)
 		cmocka_unit_test(test_report_render),
 		cmocka_unit_test(test_sampled),
 		cmocka_unit_test(test_many_rings),
+		cmocka_unit_test(test_reader_not_regular),
+		cmocka_unit_test(test_reader_copies_differ),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
