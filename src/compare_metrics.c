@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compare_metrics.h"
+#include "fmt.h"
 #include "stats.h"
 
 /*
@@ -622,14 +623,22 @@ static size_t runs_needed(double alpha)
 	return k;
 }
 
+/* The reason, one line: labels and kernels come from the files, escaped like all their text. */
 __attribute__((format(printf, 3, 4)))
 static int cmp_error(char *err, size_t size, const char *fmt, ...)
 {
+	char *msg = NULL;
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		snprintf(err, size, "out of memory");
+	else
+		fmt_escape(err, size, msg);
+	free(msg);
 	return -1;
 }
 

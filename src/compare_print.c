@@ -5,6 +5,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "compare_print.h"
+#include "fmt.h"
 
 #define SINGLE_RUNS_LABEL "(no significance test: single runs)"
 
@@ -19,13 +20,19 @@ int cmp_format_by_name(const char *name)
 	return -1;
 }
 
-/* Labels, paths and notes come from the files: keep each table row on one line. */
-static void clean(char *s)
+/*
+ * Labels, paths and notes come from the files: their control characters are escaped, so that
+ * each table row stays one line and nothing reaches the terminal as an escape sequence.
+ */
+static void clean(char *s, size_t size)
 {
-	for (; *s; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-	}
+	char *escaped = fmt_escape_dup(s);
+
+	if (escaped)
+		snprintf(s, size, "%s", escaped);
+	else
+		snprintf(s, size, "?");
+	free(escaped);
 }
 
 static const char *fmt_value(double v, const char *unit, char *buf, size_t size)
@@ -98,7 +105,7 @@ static const char *metric_label(const struct cmp_row *r, char *buf, size_t size)
 		snprintf(buf, size, "%s (%s)", name, r->variant);
 	else
 		snprintf(buf, size, "%s", name);
-	clean(buf);
+	clean(buf, size);
 	return buf;
 }
 
@@ -110,7 +117,7 @@ static const char *verdict_text(const struct cmp_row *r, char *buf, size_t size)
 		snprintf(buf, size, "%s " SINGLE_RUNS_LABEL, cmp_verdict_name(r->verdict));
 	else
 		snprintf(buf, size, "%s", cmp_verdict_name(r->verdict));
-	clean(buf);
+	clean(buf, size);
 	return buf;
 }
 
@@ -121,7 +128,7 @@ static const char *ring_label(const struct cmp_result *res, const struct cmp_row
 		snprintf(buf, size, "(run)");
 	else
 		cmp_ring_name(res, &res->rings[r->ring], buf, size);
-	clean(buf);
+	clean(buf, size);
 	return buf;
 }
 
@@ -131,7 +138,7 @@ static void side_line(const struct saved_report *rep, const char *file, size_t r
 	snprintf(buf, size, "%s: label %s%s%s, kernel %s, %zu run%s", file,
 		 rep->label ? "\"" : "", rep->label ? rep->label : "none", rep->label ? "\"" : "",
 		 rep->kernel, runs, runs == 1 ? "" : "s");
-	clean(buf);
+	clean(buf, size);
 }
 
 static void count_verdicts(const struct cmp_result *res, size_t counts[CMP_NOT_COMPARABLE + 1])
@@ -184,7 +191,7 @@ static void print_text(FILE *out, const struct cmp_result *res, const char *base
 		"REGRESSION only when significant, else noise\n", res->alpha);
 	for (i = 0; i < res->nr_notes; i++) {
 		snprintf(line, sizeof(line), "%s", res->notes[i]);
-		clean(line);
+		clean(line, sizeof(line));
 		fprintf(out, "note: %s\n", line);
 	}
 	for (i = 0; i < res->nr_rows; i++) {
@@ -247,7 +254,7 @@ static void print_md(FILE *out, const struct cmp_result *res, const char *base_n
 		"REGRESSION only when significant, else noise\n", res->alpha);
 	for (i = 0; i < res->nr_notes; i++) {
 		snprintf(line, sizeof(line), "%s", res->notes[i]);
-		clean(line);
+		clean(line, sizeof(line));
 		fprintf(out, "- note: %s\n", line);
 	}
 	fprintf(out, "\n| ring | metric | base | new | change | limit | p | verdict |\n");

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <jansson.h>
+#include "fmt.h"
 #include "json_read.h"
 #include "report.h"
 
@@ -30,34 +31,35 @@ struct reader {
 	size_t err_size;
 };
 
-/* Error messages are one line: control characters from keys or file names become '?'. */
-static void one_line(char *s)
-{
-	for (; *s; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-	}
-}
-
+/*
+ * Error messages are one line, and name file names, keys and values of the file: their control
+ * characters are escaped (\n, \x1b), so that they neither split the line nor reach a terminal.
+ */
 __attribute__((format(printf, 4, 5)))
 static int fail(struct reader *r, const char *where, const char *key, const char *fmt, ...)
 {
-	size_t len;
+	char *head = NULL, *tail = NULL, *msg = NULL;
 	va_list ap;
-	int n;
 
 	if (!r->err_size)
 		return -1;
-	if (where[0] && key)
-		n = snprintf(r->err, r->err_size, "%s: %s.%s: ", r->name, where, key);
-	else
-		n = snprintf(r->err, r->err_size, "%s: %s: ", r->name,
-			     where[0] ? where : key ? key : "?");
-	len = n < 0 ? 0 : (size_t)n < r->err_size ? (size_t)n : r->err_size - 1;
+	if ((where[0] && key ? asprintf(&head, "%s: %s.%s: ", r->name, where, key)
+			     : asprintf(&head, "%s: %s: ", r->name,
+					where[0] ? where : key ? key : "?")) < 0)
+		head = NULL;
 	va_start(ap, fmt);
-	vsnprintf(r->err + len, r->err_size - len, fmt, ap);
+	if (vasprintf(&tail, fmt, ap) < 0)
+		tail = NULL;
 	va_end(ap);
-	one_line(r->err);
+	if (head && tail && asprintf(&msg, "%s%s", head, tail) < 0)
+		msg = NULL;
+	if (msg)
+		fmt_escape(r->err, r->err_size, msg);
+	else
+		snprintf(r->err, r->err_size, "out of memory");
+	free(head);
+	free(tail);
+	free(msg);
 	return -1;
 }
 

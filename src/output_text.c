@@ -101,8 +101,11 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 		fprintf(out, "all processes");
 	else
 		fprintf(out, "pid %d", rep->target_pid);
-	if (rep->target_command[0])
-		fprintf(out, " (%s)", rep->target_command);
+	if (rep->target_command[0]) {
+		fprintf(out, " (");
+		fmt_fputs_escaped(rep->target_command, out);
+		fprintf(out, ")");
+	}
 	fprintf(out, ", %.2f s, kernel %s%s\n", rep->duration_ns / 1e9, rep->kernel,
 		rep->partial ? ", PARTIAL" : "");
 	if (rep->partial)
@@ -113,6 +116,7 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 		const struct ring_report *r = &rep->rings[i];
 		const struct ring_stats *s = &r->sum;
 		char flags[256], b1[32], b2[32], b3[32], b4[32], n1[32], n2[32], n3[32];
+		char comm[4 * sizeof(r->info.comm)];
 		struct hist_summary wait;
 		const char *method;
 		__u64 sqes, acq;
@@ -124,8 +128,10 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 		shown++;
 		have_sqes = ring_sqes(rep, r, &sqes, &method);
 		have_acq = ring_acquisitions_inferred(rep, r, &acq);
+		/* A process names itself: its comm may hold terminal escapes. */
+		fmt_escape(comm, sizeof(comm), r->info.comm);
 		fprintf(out, "\nring %zu: pid %u (%s) fd %d flags %s sq %u cq %u", i, r->info.tgid,
-			r->info.comm, r->info.fd, setup_flags_str(r->info.setup_flags, "|", flags,
+			comm, r->info.fd, setup_flags_str(r->info.setup_flags, "|", flags,
 								 sizeof(flags)),
 			r->info.sq_entries, r->info.cq_entries);
 		if (r->submitter_tid)

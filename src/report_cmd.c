@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "report_cmd.h"
 #include "flags.h"
@@ -31,6 +32,15 @@ static unsigned long long val(const struct saved_count *c)
 static const char *str(const char *s)
 {
 	return s ? s : "?";
+}
+
+/*
+ * Every text of the file (labels, comm, commands, names) is printed through this: escape
+ * sequences or a newline in it would act on the terminal or forge lines of the report.
+ */
+static void put(FILE *out, const char *s)
+{
+	fmt_fputs_escaped(str(s), out);
 }
 
 static void print_summary(FILE *out, const char *what, const struct hist_summary *h)
@@ -64,7 +74,9 @@ static void print_exact(FILE *out, const struct saved_ring *r, bool have_sqes)
 	for (p = 0; p < r->nr_paths; p++) {
 		const struct saved_path *sp = &r->paths[p];
 
-		fprintf(out, " %s %llu", sp->name, (unsigned long long)sp->acquisitions);
+		fputc(' ', out);
+		put(out, sp->name);
+		fprintf(out, " %llu", (unsigned long long)sp->acquisitions);
 		if (sp->hold_ns.valid)
 			fprintf(out, " (hold %s)", fmt_ns(sp->hold_ns.value, b1, sizeof(b1)));
 	}
@@ -99,20 +111,25 @@ static void print_ring(FILE *out, size_t i, const struct saved_ring *r)
 				       !strcmp(r->acquisitions_method, "exact"));
 	bool closed = r->open_at_end.valid && !r->open_at_end.value;
 
+	fprintf(out, "\nring %zu: pid %d (", i, r->pid);
+	put(out, r->comm);
+	fprintf(out, ") fd %d flags ", r->fd);
 	if (r->setup_flags.valid)
-		setup_flags_str((__u32)r->setup_flags.value, "|", flags, sizeof(flags));
+		fputs(setup_flags_str((__u32)r->setup_flags.value, "|", flags, sizeof(flags)), out);
 	else
-		snprintf(flags, sizeof(flags), "%s", r->flags[0] ? r->flags : "none");
-	fprintf(out, "\nring %zu: pid %d (%s) fd %d flags %s sq %s cq %s", i, r->pid, str(r->comm),
-		r->fd, flags, fmt_opt(&r->sq_entries, n1, sizeof(n1)),
+		put(out, r->flags[0] ? r->flags : "none");
+	fprintf(out, " sq %s cq %s", fmt_opt(&r->sq_entries, n1, sizeof(n1)),
 		fmt_opt(&r->cq_entries, n2, sizeof(n2)));
 	if (r->submitter_tid.valid && r->submitter_tid.value)
 		fprintf(out, " submitter %llu", val(&r->submitter_tid));
-	if (r->ctx)
-		fprintf(out, " ctx %s", r->ctx);
+	if (r->ctx) {
+		fprintf(out, " ctx ");
+		put(out, r->ctx);
+	}
 	fprintf(out, "%s\n", closed ? " (closed)" : "");
-	fprintf(out, "  sqes %s (%s%s)  enters %s  submit enters %s",
-		fmt_opt(&r->sqes, n1, sizeof(n1)), method,
+	fprintf(out, "  sqes %s (", fmt_opt(&r->sqes, n1, sizeof(n1)));
+	put(out, method);
+	fprintf(out, "%s)  enters %s  submit enters %s",
 		!strcmp(method, "sq_head") && closed ? ", ring closed before the last snapshot: "
 						       "lower bound" : "",
 		fmt_opt(&r->enters, n2, sizeof(n2)), fmt_opt(&r->enters_submit, n3, sizeof(n3)));
@@ -176,8 +193,11 @@ static void print_target(FILE *out, const struct saved_report *rep)
 		fprintf(out, "pid %llu", val(&rep->target_pid));
 	else
 		fprintf(out, "target not recorded");
-	if (rep->target_command)
-		fprintf(out, " (%s)", rep->target_command);
+	if (rep->target_command) {
+		fprintf(out, " (");
+		put(out, rep->target_command);
+		fprintf(out, ")");
+	}
 }
 
 /* Run 1: everything the live report shows. */
@@ -187,20 +207,36 @@ static void print_first(FILE *out, const struct saved_report *rep)
 
 	fprintf(out, "\nuringlockstat: ");
 	print_target(out, rep);
-	fprintf(out, ", %.2f s, kernel %s%s\n", rep->run.duration_ns / 1e9, rep->kernel,
-		rep->run.partial ? ", PARTIAL" : "");
-	if (rep->label)
-		fprintf(out, "label: %s\n", rep->label);
-	if (rep->run.partial)
-		fprintf(out, "partial: %s\n", str(rep->partial_reason));
+	fprintf(out, ", %.2f s, kernel ", rep->run.duration_ns / 1e9);
+	put(out, rep->kernel);
+	fprintf(out, "%s\n", rep->run.partial ? ", PARTIAL" : "");
+	if (rep->label) {
+		fprintf(out, "label: ");
+		put(out, rep->label);
+		fputc('\n', out);
+	}
+	if (rep->run.partial) {
+		fprintf(out, "partial: ");
+		put(out, rep->partial_reason);
+		fputc('\n', out);
+	}
 	fprintf(out, "backends:\n");
-	for (i = 0; i < rep->nr_backends; i++)
-		fprintf(out, "  %-10s %-3s %s\n", rep->backends[i].name,
-			rep->backends[i].active ? "on" : "off", str(rep->backends[i].reason));
+	for (i = 0; i < rep->nr_backends; i++) {
+		char *name = fmt_escape_dup(rep->backends[i].name);
+
+		fprintf(out, "  %-10s %-3s ", name ? name : "?",
+			rep->backends[i].active ? "on" : "off");
+		put(out, rep->backends[i].reason);
+		free(name);
+		fputc('\n', out);
+	}
 	print_rings(out, &rep->run);
 	fprintf(out, "lost:");
-	for (i = 0; i < rep->nr_lost; i++)
-		fprintf(out, " %s=%llu", rep->lost[i].name, (unsigned long long)rep->lost[i].value);
+	for (i = 0; i < rep->nr_lost; i++) {
+		fputc(' ', out);
+		put(out, rep->lost[i].name);
+		fprintf(out, "=%llu", (unsigned long long)rep->lost[i].value);
+	}
 	fprintf(out, "%s\n", rep->nr_lost ? "" : " not recorded");
 	if (!rep->has_programs)
 		return;
@@ -208,10 +244,12 @@ static void print_first(FILE *out, const struct saved_report *rep)
 		"MISSES");
 	for (i = 0; i < rep->nr_programs; i++) {
 		const struct saved_program *c = &rep->programs[i];
+		char *name = fmt_escape_dup(c->name);
 
-		fprintf(out, "%-24s %14llu %16llu %10.1f %10llu\n", c->name,
+		fprintf(out, "%-24s %14llu %16llu %10.1f %10llu\n", name ? name : "?",
 			(unsigned long long)c->runs, (unsigned long long)c->run_ns,
 			c->runs ? (double)c->run_ns / c->runs : 0.0, (unsigned long long)c->misses);
+		free(name);
 	}
 }
 
@@ -219,10 +257,13 @@ static void print_first(FILE *out, const struct saved_report *rep)
 static void print_repeat(FILE *out, const struct saved_report *rep, const struct saved_run *run)
 {
 	fprintf(out, "\nuringlockstat: ");
-	if (rep->target_command)
-		fprintf(out, "%s, ", rep->target_command);
-	fprintf(out, "%.2f s, kernel %s%s", run->duration_ns / 1e9, rep->kernel,
-		run->partial ? ", PARTIAL" : "");
+	if (rep->target_command) {
+		put(out, rep->target_command);
+		fprintf(out, ", ");
+	}
+	fprintf(out, "%.2f s, kernel ", run->duration_ns / 1e9);
+	put(out, rep->kernel);
+	fprintf(out, "%s", run->partial ? ", PARTIAL" : "");
 	if (run->exit_status.valid)
 		fprintf(out, ", exit status %llu", val(&run->exit_status));
 	fprintf(out, "\nbackends: as in run 1\n");
@@ -271,12 +312,18 @@ static void usage(FILE *out)
 __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
 {
+	char *msg = NULL;
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "uringlockstat: report: ");
+	/* The arguments quoted in it are the user's: escaped, the message stays one line. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "uringlockstat: report: ");
+	if (n < 0 || fmt_fputs_escaped(msg, stderr) == EOF)
+		fputs(fmt, stderr);
+	free(msg);
 	fprintf(stderr, "\nTry 'uringlockstat report --help'.\n");
 	return EXIT_UNUSABLE;
 }

@@ -382,7 +382,7 @@ static void test_reader_damaged(void **state)
 	assert_int_equal(saved_report_parse(newline_key, strlen(newline_key), "t.json", &rep, err,
 					    sizeof(err)), -1);
 	assert_null(strchr(err, '\n'));
-	assert_non_null(strstr(err, "lost.a?b: -1 is negative"));
+	assert_non_null(strstr(err, "lost.a\\nb: -1 is negative"));
 	assert_int_equal(saved_report_load("/nonexistent/r.json", &rep, err, sizeof(err)), -1);
 	assert_string_equal(err, "/nonexistent/r.json: cannot open: No such file or directory");
 	assert_int_equal(saved_report_load("/tmp", &rep, err, sizeof(err)), -1);
@@ -901,7 +901,7 @@ static void test_sampled(void **state)
 			     "base: sampled.lock_share rests on 99 samples (100 needed)");
 }
 
-/* ---- many rings ---- */
+/* ---- inputs that are not reports, or not one report ---- */
 
 static double now_s(void)
 {
@@ -910,8 +910,6 @@ static double now_s(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
-
-/* ---- inputs that are not reports, or not one report ---- */
 
 /* A load that waits (a FIFO without a writer) fails the test by SIGALRM, not by hanging. */
 static void load_refused(const char *path, const char *error)
@@ -1017,6 +1015,66 @@ static void test_reader_copies_differ(void **state)
 	}
 }
 
+/* Text of the files (labels, comm, names) never reaches the terminal raw. */
+static void test_control_characters(void **state)
+{
+	static const char label[] = "a\x1b[2Jb\nlabel: forged\r";
+	struct saved_report rep, other;
+	struct cmp_result res;
+	struct cmp_options o;
+	char *buf = NULL, err[512];
+	size_t size = 0, i;
+	json_t *root;
+	FILE *out;
+	int f;
+
+	(void)state;
+	root = report_json(label, "6.1\x1b", &steady, 1);
+	json_object_set_new(json_array_get(json_object_get(root, "rings"), 0), "comm",
+			    json_string("x\x1b]0;owned\x07"));
+	parse_json(root, &rep);
+	out = open_memstream(&buf, &size);
+	assert_non_null(out);
+	saved_report_print(out, &rep);
+	fclose(out);
+	for (i = 0; i < size; i++) {
+		if ((unsigned char)buf[i] < 0x20 && buf[i] != '\n')
+			fail_msg("control character 0x%02x at %zu of the report", buf[i], i);
+	}
+	assert_non_null(strstr(buf, "label: a\\x1b[2Jb\\nlabel: forged\\r\n"));
+	assert_non_null(strstr(buf, "(x\\x1b]0;owned\\x07)"));
+	assert_non_null(strstr(buf, "kernel 6.1\\x1b"));
+	assert_null(strstr(buf, "\nlabel: forged"));
+	free(buf);
+
+	/* compare's error names both labels: one line, escaped. */
+	cmp_options_init(&o);
+	parse_json(report_json("plain", "6.1", &steady, 1), &other);
+	assert_int_equal(cmp_compare(&other, &rep, &o, &res, err, sizeof(err)), -1);
+	assert_null(strchr(err, '\n'));
+	assert_null(strchr(err, '\x1b'));
+	assert_non_null(strstr(err, "new \"a\\x1b[2Jb\\nlabel: forged\\r\")"));
+	/* And every table: the label is part of each ring's name. */
+	assert_int_equal(cmp_compare(&rep, &rep, &o, &res, err, sizeof(err)), 0);
+	for (f = CMP_FORMAT_TEXT; f <= CMP_FORMAT_MD; f++) {
+		buf = NULL;
+		out = open_memstream(&buf, &size);
+		assert_non_null(out);
+		cmp_print(out, f, &res, "base\n.json", "new.json");
+		fclose(out);
+		for (i = 0; i < size; i++) {
+			if ((unsigned char)buf[i] < 0x20 && buf[i] != '\n')
+				fail_msg("format %d: control character 0x%02x at %zu", f, buf[i], i);
+		}
+		assert_non_null(strstr(buf, "a\\x1b[2Jb\\nlabel: forged\\r/SINGLE_ISSUER#0"));
+		assert_non_null(strstr(buf, "base\\n.json"));
+		free(buf);
+	}
+	cmp_result_free(&res);
+	saved_report_free(&other);
+	saved_report_free(&rep);
+}
+
 /*
  * Matching is n log n: 200000 rings a side, in two flag groups that the two reports interleave
  * differently, compared and printed. The ring-by-ring scans this replaced took more than 120 s
@@ -1111,9 +1169,10 @@ int main(void)
 		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_report_render),
 		cmocka_unit_test(test_sampled),
-		cmocka_unit_test(test_many_rings),
 		cmocka_unit_test(test_reader_not_regular),
 		cmocka_unit_test(test_reader_copies_differ),
+		cmocka_unit_test(test_control_characters),
+		cmocka_unit_test(test_many_rings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
