@@ -9,15 +9,20 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include "atomic.h"
+#include "fmt.h"
 
 #define TMP_PREFIX ".uringlockstat-"
 #define TMP_RANDOM 12
 
 static int fail(struct out_file *o, char *err, size_t err_size, int ret, const char *why)
 {
-	if (err && err_size)
-		snprintf(err, err_size, "cannot write %s: %s", o->path ? o->path : "",
+	if (err && err_size) {
+		char *safe = fmt_escape_dup(o->path ? o->path : "");
+
+		snprintf(err, err_size, "cannot write %s: %s", safe ? safe : "?",
 			 why ? why : strerror(-ret));
+		free(safe);
+	}
 	out_close(o);
 	return ret;
 }

@@ -69,6 +69,15 @@ static struct env {
 	.expire_s = 60,
 };
 
+/* "uringlockstat: WHAT NAME: REASON" on one line, NAME escaped (a path or a command). */
+static void name_error(const char *what, const char *name, const char *reason)
+{
+	char *safe = fmt_escape_dup(name ? name : "");
+
+	fprintf(stderr, "uringlockstat: %s %s: %s\n", what, safe ? safe : "?", reason);
+	free(safe);
+}
+
 static volatile sig_atomic_t exiting;
 
 const char *argp_program_version = "uringlockstat 0.1";
@@ -499,15 +508,12 @@ static int write_stack_outputs(struct session *session, struct report *rep)
 		 rep->target_command[0] ? " - " : "", rep->target_command);
 	ret = 0;
 	if (env.folded_path && (ret = out_write(&out.folded, write_folded_fn, &a)))
-		fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.folded_path,
-			strerror(-ret));
+		name_error("cannot write", env.folded_path, strerror(-ret));
 	if (!ret && env.svg_path && (ret = out_write(&out.svg, write_svg_fn, &a)))
-		fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.svg_path,
-			strerror(-ret));
+		name_error("cannot write", env.svg_path, strerror(-ret));
 	if (!ret && env.pprof_path &&
 	    (ret = pprof_write_out(&out.pprof, rep, &stacks, env.verbose)))
-		fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.pprof_path,
-			strerror(-ret));
+		name_error("cannot write", env.pprof_path, strerror(-ret));
 	folded_free(a.lines, a.nr);
 	stack_set_free(&stacks);
 	return ret ? 1 : 0;
@@ -556,8 +562,7 @@ static int export_metrics(const struct report *rep)
 
 		/* A daemon keeps going; say so once per distinct failure. */
 		if (e && e != last_error)
-			fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.prom_path,
-				strerror(-e));
+			name_error("cannot write", env.prom_path, strerror(-e));
 		last_error = e;
 	}
 	if (http)
@@ -604,8 +609,7 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 		int e = child_spawn(&child, env.command);
 
 		if (e) {
-			fprintf(stderr, "uringlockstat: cannot start %s: %s\n", env.command[0],
-				strerror(-e));
+			name_error("cannot start", env.command[0], strerror(-e));
 			goto cleanup;
 		}
 		rep->target_pid = child.pid;
@@ -644,8 +648,7 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 		int e = child_release(&child);
 
 		if (e) {
-			fprintf(stderr, "uringlockstat: cannot run %s: %s\n", env.command[0],
-				strerror(-e));
+			name_error("cannot run", env.command[0], strerror(-e));
 			waitpid(child.pid, &status, 0);
 			child.pid = -1;
 			ret = 127;
@@ -821,8 +824,7 @@ static int run(void)
 		/* Written to a new file, renamed over -o's file when the report is whole. */
 		text_out = out_begin(&out.text, &e);
 		if (!text_out) {
-			fprintf(stderr, "uringlockstat: cannot write %s: %s\n", out.text.path,
-				strerror(-e));
+			name_error("cannot write", out.text.path, strerror(-e));
 			close_outputs();
 			return 1;
 		}
@@ -893,8 +895,7 @@ static int run(void)
 		json_object_set(root, "repeats", repeats);
 		e = json_write_out(root, &out.json);
 		if (e) {
-			fprintf(stderr, "uringlockstat: cannot write %s: %s\n", env.json_path,
-				strerror(-e));
+			name_error("cannot write", env.json_path, strerror(-e));
 			ret = 1;
 		}
 	}
@@ -907,9 +908,9 @@ cleanup:
 		int e = out_end(&out.text, text_out, text_whole);
 
 		if (e) {
-			fprintf(stderr, "uringlockstat: cannot write %s: %s\n",
-				out_is_stdout(&out.text) ? "standard output" : out.text.path,
-				strerror(-e));
+			name_error("cannot write",
+				   out_is_stdout(&out.text) ? "standard output" : out.text.path,
+				   strerror(-e));
 			ret = 1;
 		}
 	}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <jansson.h>
 #include "atomic.h"
+#include "lost.h"
 #include "report.h"
 
 /* The whole report as a JSON object of schema uringlockstat/1 (caller json_decref()s it). */
@@ -20,18 +21,6 @@ int json_write_out(json_t *root, struct out_file *out);
 int output_check_writable(const char *path, char *err, size_t err_size);
 
 void report_print_text(FILE *out, const struct report *rep, bool show_addresses);
-
-/* A lost counter of a report, by its JSON name. */
-struct lost_count {
-	const char *name;
-	__u64 value;
-};
-
-/*
- * The text report's lost section: "lost: none", or one line per non-zero counter with the
- * figures it makes lower bounds.
- */
-void lost_print(FILE *out, const struct lost_count *lost, size_t nr);
 
 /* One line per ring with rates since the previous table (prev may be NULL). */
 void report_print_interval(FILE *out, const struct report *rep, const struct report *prev,

@@ -11,6 +11,7 @@
 #include "report_cmd.h"
 #include "flags.h"
 #include "fmt.h"
+#include "lost.h"
 #include "uringlockstat.h"
 
 #define EXIT_UNUSABLE 2
@@ -173,6 +174,29 @@ static void print_sampled(FILE *out, const struct saved_run *run)
 	}
 }
 
+/* The live report's lost section (lost.c), from the saved counters. */
+static void print_lost(FILE *out, const struct saved_report *rep)
+{
+	struct lost_count *lost;
+	size_t i;
+
+	if (!rep->nr_lost) {
+		fprintf(out, "lost: not recorded\n");
+		return;
+	}
+	lost = calloc(rep->nr_lost, sizeof(*lost));
+	if (!lost) {
+		fprintf(out, "lost: (out of memory)\n");
+		return;
+	}
+	for (i = 0; i < rep->nr_lost; i++) {
+		lost[i].name = rep->lost[i].name;
+		lost[i].value = rep->lost[i].value;
+	}
+	lost_print(out, lost, rep->nr_lost);
+	free(lost);
+}
+
 static void print_rings(FILE *out, const struct saved_run *run)
 {
 	size_t i;
@@ -231,13 +255,7 @@ static void print_first(FILE *out, const struct saved_report *rep)
 		fputc('\n', out);
 	}
 	print_rings(out, &rep->run);
-	fprintf(out, "lost:");
-	for (i = 0; i < rep->nr_lost; i++) {
-		fputc(' ', out);
-		put(out, rep->lost[i].name);
-		fprintf(out, "=%llu", (unsigned long long)rep->lost[i].value);
-	}
-	fprintf(out, "%s\n", rep->nr_lost ? "" : " not recorded");
+	print_lost(out, rep);
 	if (!rep->has_programs)
 		return;
 	fprintf(out, "\n%-24s %14s %16s %10s %10s\n", "PROGRAM", "RUNS", "RUN_NS", "NS/RUN",

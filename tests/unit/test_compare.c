@@ -819,7 +819,7 @@ static void test_report_render(void **state)
 				    "0.0050 per SQE\n"));
 	assert_non_null(strstr(buf, "  wait (contended only) total 800.0us  p50 1.0us"));
 	assert_non_null(strstr(buf, "  wait per SQE 8.0ns\n"));
-	assert_non_null(strstr(buf, "lost: ring_slots_full=0\n"));
+	assert_non_null(strstr(buf, "lost: none\n"));
 	free(buf);
 	saved_report_free(&rep);
 }
