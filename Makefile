@@ -172,10 +172,12 @@ kvariantcheck: static
 
 # A bounded fuzzing run: seeds from tests/fuzz/corpus and the real reports of tests/live/data;
 # what it finds goes to $(OUT)/fuzz/corpus (the sources stay clean), crashes to $(OUT)/fuzz/.
+# tests/run-fuzz prints one line (runs, seconds, crashes), keeps libFuzzer's output in
+# $(OUT)/fuzz/fuzz.log and fails, with the log's tail, on a crash.
 fuzz-check: $(OUT)/fuzz/fuzz_json_read
 	$(Q)mkdir -p $(OUT)/fuzz/corpus
-	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -timeout=10 \
-		-artifact_prefix=$(OUT)/fuzz/ -print_final_stats=1 \
+	$(Q)tests/run-fuzz $(OUT)/fuzz/fuzz.log $< -max_total_time=$(FUZZ_SECONDS) \
+		-rss_limit_mb=1024 -timeout=10 -artifact_prefix=$(OUT)/fuzz/ -print_final_stats=1 \
 		$(OUT)/fuzz/corpus tests/fuzz/corpus tests/live/data
 
 demo: all

@@ -521,5 +521,53 @@ expect pass "run-live under CI: an unreadable kernel log fails" \
 rm_live_logs
 unset KMSG
 
+# ---- tests/run-fuzz: one line, and a failure on a crash ----
+# fake_fuzzer NAME STATUS LINES...: a stand-in libFuzzer printing LINES, exiting STATUS.
+fake_fuzzer() {
+	local f=$W/fuzz/$1 status=$2
+	shift 2
+	mkdir -p "$W/fuzz"
+	{
+		echo '#!/bin/sh'
+		printf "echo '%s'\n" "$@"
+		echo "exit $status"
+	} >"$f"
+	chmod +x "$f"
+}
+fake_fuzzer clean 0 '#65536	pulse  cov: 812 ft: 3000 corp: 400/90Kb exec/s: 5000 rss: 60Mb' \
+	'#113501	DONE   cov: 812 ft: 3001 corp: 401/90Kb exec/s: 5400 rss: 61Mb' \
+	'Done 113501 runs in 21 second(s)' 'stat::number_of_executed_units: 113501'
+fake_fuzzer slow 0 '#1000	DONE   cov: 1' \
+	"Slowest unit: 3 s: artifact_prefix='x/'; Test unit written to x/slow-unit-abc" \
+	'stat::number_of_executed_units: 1000'
+fake_fuzzer crash 1 '#2000	NEW    cov: 1' '==9==ERROR: AddressSanitizer: heap-buffer-overflow' \
+	"artifact_prefix='x/'; Test unit written to x/crash-0123abcd" \
+	'stat::number_of_executed_units: 2000'
+fake_fuzzer leak 0 '#300	NEW    cov: 1' "artifact_prefix='x/'; Test unit written to x/leak-99"
+fake_fuzzer timeout 70 '#40	NEW    cov: 1' 'ALARM: working on the last Unit for 11 seconds' \
+	"artifact_prefix='x/'; Test unit written to x/timeout-77"
+fake_fuzzer badflag 1 'INFO: unknown flag'
+fake_fuzzer nocount 0 'INFO: nothing'
+# fuzz_says WANT_STATUS LINE FUZZER: run-fuzz exits WANT_STATUS and its first line is LINE.
+fuzz_says() {
+	"$tests/run-fuzz" "$W/fuzz/log" "$W/fuzz/$3" >"$W/fuzz/out" 2>&1
+	[ "$?" = "$1" ] && [ "$(head -1 "$W/fuzz/out")" = "$2" ]
+}
+expect pass "run-fuzz: clean run" fuzz_says 0 "fuzz: 113501 runs in 0 s, 0 crashes" clean
+expect pass "run-fuzz: full log kept" grep -q 'Done 113501 runs' "$W/fuzz/log"
+expect pass "run-fuzz: one line on success" eval '[ "$(wc -l <"$W/fuzz/out")" = 1 ]'
+expect pass "run-fuzz: a slow unit is no crash" fuzz_says 0 "fuzz: 1000 runs in 0 s, 0 crashes" slow
+expect pass "run-fuzz: crash fails" fuzz_says 1 "fuzz: 2000 runs in 0 s, 1 crash" crash
+expect pass "run-fuzz: crash names the input" grep -q 'input that fails: x/crash-0123abcd' \
+	"$W/fuzz/out"
+expect pass "run-fuzz: crash shows the sanitizer's error" grep -q 'AddressSanitizer' "$W/fuzz/out"
+expect pass "run-fuzz: leak artifact fails, even with status 0" \
+	fuzz_says 1 "fuzz: 300 runs in 0 s, 1 crash" leak
+expect pass "run-fuzz: timeout fails" fuzz_says 1 "fuzz: 40 runs in 0 s, 1 crash" timeout
+expect pass "run-fuzz: a fuzzer that failed to start fails" \
+	fuzz_says 1 "fuzz: ? runs in 0 s, 0 crashes" badflag
+expect pass "run-fuzz: no run count fails" fuzz_says 1 "fuzz: ? runs in 0 s, 0 crashes" nocount
+expect fail "run-fuzz: missing fuzzer" "$tests/run-fuzz" "$W/fuzz/log" "$W/fuzz/nonexistent"
+
 echo "selftest: $passed passed, $failed failed"
 [ "$failed" = 0 ]
