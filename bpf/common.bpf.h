@@ -11,8 +11,24 @@ const volatile bool target_all = false;     /* profile every process */
 const volatile bool follow_forks = false;   /* children of targets become targets */
 const volatile __u64 io_uring_release_addr = 0; /* identifies io_uring files */
 const volatile __u32 max_rings = DEFAULT_MAX_RINGS;
-/* Take each acquisition's kernel stack to attribute it to a path (the exact backend's cost). */
+/* Record each exact acquisition's call site, for its path (the exact backend's --paths). */
 const volatile bool want_paths = true;
+/* Take each exact acquisition's whole kernel stack too (flame graphs, --stacks). */
+const volatile bool want_exact_stacks = false;
+/* Which backends' halves of shared programs (contention_end) run. */
+const volatile bool exact_on = false;
+const volatile bool contention_on = false;
+/*
+ * Address of the function each exact entry program is attached to (enum lock_fn order), from
+ * /proc/kallsyms; 0 when unknown, and then no call site is taken.
+ */
+const volatile __u64 lock_fn_addr[4] = {};
+/* How many arguments each of those functions has (lockdep's _nested ones have two). */
+const volatile __u32 lock_fn_args[4] = { 1, 1, 1, 1 };
+/* Tests only: drop the contention backend's half of every Nth contention_end (0: none). */
+const volatile __u32 test_skip_end_every = 0;
+/* Tracked-lock index: entries - 1 (a power of two minus one, at most INDEX_MAX_ENTRIES - 1). */
+const volatile __u32 index_mask = INDEX_MIN_ENTRIES - 1;
 /* Kernel stacks for contended acquisitions too (flame graphs), and user stacks. */
 const volatile bool want_kstacks = false;
 const volatile bool want_ustacks = false;
@@ -45,6 +61,14 @@ struct {
 	__type(value, struct ring_info);
 } rings SEC(".maps");
 
+/* See struct lock_index_entry; sized by the loader (index_mask + 1 entries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, INDEX_MIN_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct lock_index_entry);
+} lock_index SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, DEFAULT_MAX_RINGS);
@@ -52,16 +76,24 @@ struct {
 	__type(value, struct ring_stats);
 } stats SEC(".maps");
 
+/* The exact backend's figures per ring, written under the ring's lock (struct exact_ring). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DEFAULT_MAX_RINGS);
+	__type(key, __u32);
+	__type(value, struct exact_ring);
+} exact SEC(".maps");
+
 /*
- * Latency histograms per ring and CPU: a shared array made every waiter bounce the bucket's
- * cache line. A hash without preallocation holds only the rings that had an event.
+ * Contended-wait histograms per ring and CPU: a shared array made every waiter bounce the
+ * bucket's cache line. A hash without preallocation holds only the rings that had an event.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, DEFAULT_MAX_RINGS);
 	__type(key, __u32);
-	__type(value, struct ring_hists);
+	__type(value, struct wait_hist);
 } hists SEC(".maps");
 
 /*
@@ -79,8 +111,80 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct ring_hists);
+	__type(value, struct wait_hist);
 } hists_zero SEC(".maps");
+
+/* A lock call of the exact backend on a tracked lock, from its entry to the unlock. */
+struct lock_call {
+	__u64 lock;       /* 0: free */
+	__u64 start_ns;   /* entry of the lock function */
+	__u64 acquire_ns; /* contention_end of a contended call; 0: taken at once */
+	__u64 caller;     /* return address into the caller of the lock function; 0: unknown */
+	__s32 stack_id;   /* --stacks: the whole kernel stack */
+	__s32 ustack_id;  /* --ustack */
+	__u32 lock_fn;    /* enum lock_fn */
+	__u32 pad;
+};
+
+/*
+ * The exact backend's lock calls per task, in an array indexed by a hash of the task's address:
+ * an inlined array load where task storage costs two helper calls and a lock, and at unlock
+ * the task is read from the mutex's owner field, without a helper call. Two tasks with the
+ * same hash take turns in one entry, each losing the other's calls (counted as
+ * unlock_unknown).
+ */
+#define TASK_CALL_BITS 13
+
+struct task_calls {
+	__u64 task;
+	struct lock_call calls[2]; /* a task may hold two rings' locks: lock_two_rings, msg_ring */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << TASK_CALL_BITS);
+	__type(key, __u32);
+	__type(value, struct task_calls);
+} task_calls SEC(".maps");
+
+/* The entry of a task (by its task_struct address); claimed (its previous owner's calls
+ * dropped) if `claim`, else NULL when another task has it. */
+static __always_inline struct task_calls *task_calls_of(__u64 task, bool claim)
+{
+	__u32 k = (task * 0x9e3779b97f4a7c15ull) >> (64 - TASK_CALL_BITS);
+	struct task_calls *t = bpf_map_lookup_elem(&task_calls, &k);
+
+	if (!t)
+		return 0;
+	if (t->task != task) {
+		if (!claim)
+			return 0;
+		t->task = task;
+		t->calls[0].lock = 0;
+		t->calls[1].lock = 0;
+	}
+	return t;
+}
+
+/* The contention backend's open episode of a task. */
+struct waiter {
+	__u64 start_ns;
+	__u64 lock;      /* 0: no open episode */
+	__u32 slot;
+	__u32 slept;
+	__s32 owner_cpu; /* -1: no owner seen */
+	__s32 waiter_cpu;
+	__s32 stack_id;  /* with --stacks/--folded/--svg */
+	__s32 ustack_id; /* with --ustack */
+};
+
+/* The open contention episode of each task (lock 0: none); cheaper than a hash. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct waiter);
+} waiters SEC(".maps");
 
 /* The ring a process's fd (or registered-ring index) names, for io_uring_enter. */
 struct ring_fd_key {
@@ -130,6 +234,16 @@ struct {
 	__type(value, __u8);
 } targets SEC(".maps");
 
+/* The task's recorded lock call on this lock, or NULL. */
+static __always_inline struct lock_call *lock_call_of(struct task_calls *t, __u64 lock)
+{
+	if (t->calls[0].lock == lock)
+		return &t->calls[0];
+	if (t->calls[1].lock == lock)
+		return &t->calls[1];
+	return 0;
+}
+
 static __always_inline bool is_target(__u32 tgid)
 {
 	return target_all || bpf_map_lookup_elem(&targets, &tgid);
@@ -145,6 +259,107 @@ static __always_inline __u32 *slot_of(const struct io_ring_ctx *ctx)
 	__u64 lock = lock_of(ctx);
 
 	return bpf_map_lookup_elem(&tracked, &lock);
+}
+
+/*
+ * Fibonacci hashing: the product's top bits depend on every bit of the (aligned) address. A
+ * constant shift (the mask does the sizing) keeps the miss path short.
+ */
+static __always_inline __u32 index_home(__u64 lock)
+{
+	return (lock * 0x9e3779b97f4a7c15ull) >> (64 - INDEX_HOME_BITS);
+}
+
+/* The entries after a lock's home, for tracked_slot (a subprogram: the miss path stays short). */
+static __noinline __u32 tracked_slot_probe(__u64 lock, __u32 home)
+{
+	__u32 i;
+
+	for (i = 1; i < INDEX_PROBES; i++) {
+		__u32 k = (home + i) & index_mask;
+		struct lock_index_entry *e = bpf_map_lookup_elem(&lock_index, &k);
+
+		if (!e || !e->lock)
+			return RING_SLOT_NONE;
+		if (e->lock == lock)
+			return e->slot;
+	}
+	return RING_SLOT_NONE;
+}
+
+/*
+ * The slot of a tracked lock, or RING_SLOT_NONE: what every hot program asks first. A miss is
+ * a multiply and one inlined array load (the entry at the lock's home is free); the clock and
+ * every hash wait until after it. Entries are never stale: a lock leaving the tracked set has
+ * its entry marked dead (by track_ring, or by user space when its ring expires).
+ */
+static __always_inline __u32 tracked_slot(__u64 lock)
+{
+	__u32 home = index_home(lock), k = home & index_mask;
+	struct lock_index_entry *e = bpf_map_lookup_elem(&lock_index, &k);
+
+	if (!e || !e->lock)
+		return RING_SLOT_NONE;
+	if (e->lock == lock)
+		return e->slot;
+	return tracked_slot_probe(lock, home);
+}
+
+/*
+ * Put lock -> slot in the index: the first free or dead entry from the lock's home on, claimed
+ * with a compare-and-swap, then published slot first. False when INDEX_PROBES entries are all
+ * in use (counted as tracked_insert by the caller).
+ */
+static __always_inline bool index_insert(__u64 lock, __u32 slot)
+{
+	__u32 home = index_home(lock), i;
+
+	for (i = 0; i < INDEX_PROBES; i++) {
+		__u32 k = (home + i) & index_mask;
+		struct lock_index_entry *e = bpf_map_lookup_elem(&lock_index, &k);
+		__u64 cur;
+
+		if (!e)
+			return false;
+		cur = e->lock;
+		if (cur && cur != INDEX_DEAD)
+			continue;
+		if (__sync_val_compare_and_swap(&e->lock, cur, INDEX_CLAIMED) != cur)
+			continue;
+		e->slot = slot;
+		/* An atomic exchange orders the slot's store before the lock's. */
+		__sync_lock_test_and_set(&e->lock, lock);
+		return true;
+	}
+	return false;
+}
+
+/* Mark the index entry of lock -> slot dead (the probe goes on past dead entries). */
+static __always_inline void index_kill(__u64 lock, __u32 slot)
+{
+	__u32 home = index_home(lock), i;
+
+	for (i = 0; i < INDEX_PROBES; i++) {
+		__u32 k = (home + i) & index_mask;
+		struct lock_index_entry *e = bpf_map_lookup_elem(&lock_index, &k);
+
+		if (!e || !e->lock)
+			return;
+		if (e->lock == lock && e->slot == slot) {
+			__sync_val_compare_and_swap(&e->lock, lock, INDEX_DEAD);
+			return;
+		}
+	}
+}
+
+/* The slot no longer is the lock's ring: its index entry dies, its figures stay. */
+static __always_inline void untrack_slot(__u64 lock, __u32 slot)
+{
+	struct ring_info *info = bpf_map_lookup_elem(&rings, &slot);
+
+	index_kill(lock, slot);
+	if (info)
+		info->lock = 0;
 }
 
 static __always_inline void remember_fd(__u32 tgid, __s32 fd, __u32 slot, __u32 setup_flags)
@@ -174,11 +389,12 @@ full:
 }
 
 /* Drop what names a freed ring's slot by its lock address and its process's fd. */
-static __always_inline void forget_lock(__u64 lock, __u32 tgid, __s32 fd)
+static __always_inline void forget_lock(__u64 lock, __u32 old_slot, __u32 tgid, __s32 fd)
 {
 	struct ring_fd_key key = { .tgid = tgid, .fd = fd };
 
 	bpf_map_delete_elem(&tracked, &lock);
+	untrack_slot(lock, old_slot);
 	if (fd >= 0)
 		bpf_map_delete_elem(&ring_fds, &key);
 }
@@ -191,6 +407,17 @@ static __always_inline void forget_lock(__u64 lock, __u32 tgid, __s32 fd)
  */
 #define CREATE_RACE_NS 1000000ull
 
+/* The SINGLE_ISSUER submitter's thread ID, 0 if none (or before 6.0, commit 97bbdc06a444). */
+static __always_inline __u32 submitter_tid(struct io_ring_ctx *ctx)
+{
+	struct task_struct *submitter;
+
+	if (!bpf_core_field_exists(ctx->submitter_task))
+		return 0;
+	submitter = BPF_CORE_READ(ctx, submitter_task);
+	return submitter ? BPF_CORE_READ(submitter, pid) : 0;
+}
+
 /*
  * Add a ring to the tracked set and return its slot, or RING_SLOT_NONE. Cold: runs when a ring
  * is discovered, never for a ring already tracked (but from io_uring_create).
@@ -198,10 +425,9 @@ static __always_inline void forget_lock(__u64 lock, __u32 tgid, __s32 fd)
 static __noinline __u32 track_ring(struct io_ring_ctx *ctx, struct task_struct *task, __s32 fd,
 				   __u32 source)
 {
-	struct task_struct *submitter;
 	struct ring_info *info;
 	__u64 lock = lock_of(ctx), now = bpf_ktime_get_ns();
-	__u32 *found, slot, old;
+	__u32 *found, slot, old = RING_SLOT_NONE;
 	bool replace = false;
 
 	found = bpf_map_lookup_elem(&tracked, &lock);
@@ -224,7 +450,7 @@ static __noinline __u32 track_ring(struct io_ring_ctx *ctx, struct task_struct *
 	if (slot == RING_SLOT_NONE) {
 		/* Untracked, but at least not counted as the freed ring it replaces. */
 		if (replace)
-			forget_lock(lock, BPF_CORE_READ(task, tgid), fd);
+			forget_lock(lock, old, BPF_CORE_READ(task, tgid), fd);
 		return RING_SLOT_NONE;
 	}
 	info = bpf_map_lookup_elem(&rings, &slot);
@@ -238,8 +464,7 @@ static __noinline __u32 track_ring(struct io_ring_ctx *ctx, struct task_struct *
 	info->sq_entries = BPF_CORE_READ(ctx, sq_entries);
 	info->cq_entries = BPF_CORE_READ(ctx, cq_entries);
 	info->sq_head_start = BPF_CORE_READ(ctx, cached_sq_head);
-	submitter = BPF_CORE_READ(ctx, submitter_task);
-	info->submitter_tid = submitter ? BPF_CORE_READ(submitter, pid) : 0;
+	info->submitter_tid = submitter_tid(ctx);
 	info->source = source;
 	/* The process's name (its leader's), not that of the thread that revealed the ring. */
 	BPF_CORE_READ_STR_INTO(&info->comm, task, group_leader, comm);
@@ -255,10 +480,16 @@ static __noinline __u32 track_ring(struct io_ring_ctx *ctx, struct task_struct *
 		if (found)
 			return *found;
 		if (replace)
-			forget_lock(lock, BPF_CORE_READ(task, tgid), fd);
+			forget_lock(lock, old, BPF_CORE_READ(task, tgid), fd);
 		__sync_fetch_and_add(&failures.tracked_insert, 1);
 		return RING_SLOT_NONE;
 	}
+	/* The replaced ring's index entries die; this ring's becomes the live one. */
+	if (replace)
+		untrack_slot(lock, old);
+	info->lock = lock;
+	if (!index_insert(lock, slot))
+		__sync_fetch_and_add(&failures.tracked_insert, 1);
 	if (fd >= 0)
 		remember_fd(info->tgid, fd, slot, info->setup_flags);
 	return slot;
@@ -287,9 +518,9 @@ static __always_inline void hist_add(__u64 *hist, __u64 value)
 	hist[b]++;
 }
 
-static __always_inline struct ring_hists *hists_of(__u32 slot)
+static __always_inline struct wait_hist *hists_of(__u32 slot)
 {
-	struct ring_hists *h = bpf_map_lookup_elem(&hists, &slot), *zero;
+	struct wait_hist *h = bpf_map_lookup_elem(&hists, &slot), *zero;
 	__u32 first = 0;
 
 	if (h)
@@ -365,10 +596,10 @@ static __always_inline bool is_io_uring_file(struct file *file)
 /* Stats of a ring seen in an io_uring event, tracking it if a target owns it. */
 static __always_inline struct ring_stats *event_ring(struct io_ring_ctx *ctx)
 {
-	__u32 *found = slot_of(ctx), slot, tgid;
+	__u32 slot = tracked_slot(lock_of(ctx)), tgid;
 
-	if (found)
-		return stats_of(*found);
+	if (slot != RING_SLOT_NONE)
+		return stats_of(slot);
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	if (!is_target(tgid))
 		return 0;

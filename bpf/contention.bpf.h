@@ -1,29 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Contention backend: lock:contention_begin/end filtered to tracked uring_locks. One episode
- * per contended acquisition attempt, timed from its first begin to its end.
+ * per contended acquisition attempt, timed from its first begin to its end. contention_end
+ * also tells the exact backend when a contended lock call took the lock (or gave up).
  */
 #ifndef URINGLOCKSTAT_CONTENTION_BPF_H
 #define URINGLOCKSTAT_CONTENTION_BPF_H
-
-struct waiter {
-	__u64 start_ns;
-	__u64 lock;
-	__u32 slot;
-	__u32 slept;
-	__s32 owner_cpu; /* -1: no owner seen */
-	__s32 waiter_cpu;
-	__s32 stack_id;  /* with --stacks/--folded/--svg */
-	__s32 ustack_id; /* with --ustack */
-};
-
-/* The open contention episode of each task (lock 0: none); task storage is cheaper than a hash. */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct waiter);
-} waiters SEC(".maps");
 
 static __always_inline __s32 owner_cpu(struct mutex *lock)
 {
@@ -43,23 +25,65 @@ static __always_inline __s32 owner_cpu(struct mutex *lock)
 	return cpu;
 }
 
+/* Is the task asleep or about to sleep (between set_current_state() and schedule())? */
+static __always_inline bool task_waiting(struct task_struct *task)
+{
+	if (bpf_core_field_exists(task->__state))
+		return BPF_CORE_READ(task, __state) != 0;
+	return BPF_CORE_READ((struct task_struct___state_long *)task, state) != 0;
+}
+
+/* Is the task the first waiter queued on the mutex (it spins again after a wake-up)? */
+static __always_inline bool first_waiter(struct mutex *lock, struct task_struct *task)
+{
+	struct mutex_waiter *waiter;
+	__u64 first;
+
+	/* Without a wait list to read: assume it is (the older rule, never a new episode). */
+	if (!bpf_core_field_exists(lock->wait_list) ||
+	    !bpf_core_field_exists(struct mutex_waiter, task))
+		return true;
+	first = (__u64)BPF_CORE_READ(lock, wait_list.next);
+	if (first == (__u64)lock + bpf_core_field_offset(struct mutex, wait_list))
+		return false;
+	waiter = (void *)(first - bpf_core_field_offset(struct mutex_waiter, list));
+	return (__u64)BPF_CORE_READ(waiter, task) == (__u64)task;
+}
+
+/*
+ * Does a begin on the lock of the task's open episode continue that episode? In
+ * __mutex_lock_common an episode's first begin has LCB_F_SPIN; a begin without it (about to
+ * sleep) always continues one; a later begin with it comes only after sleeping, from the first
+ * waiter, woken, spinning again. Anything else is a new episode whose previous end was missed
+ * (its program did not run): it must not inherit the old start time.
+ */
+static __always_inline bool same_episode(struct waiter *w, struct mutex *lock, unsigned int flags,
+					 struct task_struct *task)
+{
+	if (!(flags & LCB_F_SPIN))
+		return true;
+	if (!w->slept)
+		return false;
+	return task_waiting(task) || first_waiter(lock, task);
+}
+
 static __always_inline int on_contention_begin(void *ctx, void *lock, unsigned int flags)
 {
 	__u64 key = (__u64)lock;
+	struct task_struct *task;
 	struct waiter *w;
-	__u32 *slot;
+	__u32 slot;
 
-	slot = bpf_map_lookup_elem(&tracked, &key);
-	if (!slot || !enabled)
+	slot = tracked_slot(key);
+	if (slot == RING_SLOT_NONE || !enabled)
 		return 0;
-	w = bpf_task_storage_get(&waiters, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	task = bpf_get_current_task_btf();
+	w = bpf_task_storage_get(&waiters, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!w) {
 		__sync_fetch_and_add(&failures.waiters_full, 1);
 		return 0;
 	}
-	if (w->lock == key) {
-		/* A later begin of the same episode: the first waiter spinning again, or sleeping. */
+	if (w->lock == key && same_episode(w, lock, flags, task)) {
 		if (!(flags & LCB_F_SPIN))
 			w->slept = 1;
 		return 0;
@@ -69,7 +93,7 @@ static __always_inline int on_contention_begin(void *ctx, void *lock, unsigned i
 		return 0;
 	w->start_ns = bpf_ktime_get_ns();
 	w->lock = key;
-	w->slot = *slot;
+	w->slot = slot;
 	w->slept = !(flags & LCB_F_SPIN);
 	/* Reading the owner costs two cache misses (~150 ns): sample it. */
 	w->owner_cpu = owner_sample_mask && (bpf_get_prandom_u32() & owner_sample_mask) ? -1 :
@@ -80,24 +104,24 @@ static __always_inline int on_contention_begin(void *ctx, void *lock, unsigned i
 	return 0;
 }
 
-/* Every contention_end in the system comes here: tasks without an open episode leave at once. */
-static __always_inline int on_contention_end(void *lock, int ret)
-{
-	__u64 key = (__u64)lock, wait_ns;
-	struct ring_hists *h;
-	struct ring_stats *s;
-	struct waiter *w;
+__u32 test_ends;
 
-	w = bpf_task_storage_get(&waiters, bpf_get_current_task_btf(), 0, 0);
-	if (!w || !w->lock)
-		return 0;
+/* The contention backend's half of contention_end: close the task's open episode. */
+static __always_inline void episode_end(struct waiter *w, __u64 key, int ret, __u64 now)
+{
+	struct wait_hist *h;
+	struct ring_stats *s;
+	__u64 wait_ns;
+
 	if (w->lock != key) {
-		if (bpf_map_lookup_elem(&tracked, &key))
+		if (tracked_slot(key) != RING_SLOT_NONE)
 			__sync_fetch_and_add(&failures.end_without_begin, 1);
-		return 0;
+		return;
 	}
+	if (test_skip_end_every && __sync_fetch_and_add(&test_ends, 1) % test_skip_end_every == 0)
+		return;
 	w->lock = 0;
-	wait_ns = bpf_ktime_get_ns() - w->start_ns;
+	wait_ns = now - w->start_ns;
 	s = stats_of(w->slot);
 	h = hists_of(w->slot);
 	if (s && h) {
@@ -127,6 +151,38 @@ static __always_inline int on_contention_end(void *lock, int ret)
 			__sync_fetch_and_add(&ss->wait_ns, wait_ns);
 		}
 	}
+}
+
+/*
+ * Every contention_end in the system comes here: tasks without a lock call or an open episode
+ * leave at once. Mutex code runs it with preemption disabled: per-CPU figures are safe to
+ * increment. A successful end runs with the lock held.
+ */
+static __always_inline int on_contention_end(void *lock, int ret)
+{
+	__u64 key = (__u64)lock, now = 0;
+	struct lock_call *call = 0;
+	struct task_calls *t;
+	struct waiter *w;
+
+	if (exact_on) {
+		t = task_calls_of(bpf_get_current_task(), false);
+		call = t ? lock_call_of(t, key) : 0;
+		if (call && !call->acquire_ns) {
+			now = bpf_ktime_get_ns();
+			/* An interrupted or killed wait did not take the lock. */
+			if (ret < 0)
+				call->lock = 0;
+			else
+				call->acquire_ns = now;
+		}
+	}
+	if (!contention_on)
+		return 0;
+	w = bpf_task_storage_get(&waiters, bpf_get_current_task_btf(), 0, 0);
+	if (!w || !w->lock)
+		return 0;
+	episode_end(w, key, ret, now ? now : bpf_ktime_get_ns());
 	return 0;
 }
 

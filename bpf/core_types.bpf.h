@@ -50,8 +50,22 @@ typedef struct {
 	long counter;
 } atomic_long_t;
 
+struct list_head {
+	struct list_head *next;
+	struct list_head *prev;
+};
+
 struct mutex {
 	atomic_long_t owner;
+	struct list_head wait_list;
+};
+
+struct task_struct;
+
+/* kernel/locking/mutex.h: a task queued on a mutex, linked by list into mutex.wait_list. */
+struct mutex_waiter {
+	struct list_head list;
+	struct task_struct *task;
 };
 
 struct thread_info {
@@ -63,12 +77,18 @@ struct io_uring_task;
 
 struct task_struct {
 	struct thread_info thread_info;
+	unsigned int __state;
 	int pid;
 	int tgid;
 	char comm[16];
 	struct task_struct *group_leader;
 	struct files_struct *files;
 	struct io_uring_task *io_uring;
+};
+
+/* Before 5.14 (commit 2f064a59a11f) the state was a long named state. */
+struct task_struct___state_long {
+	long state;
 };
 
 /* Before 5.16 (commit bcf9033e5449) the CPU lived in task_struct, not thread_info. */

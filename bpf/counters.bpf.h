@@ -90,18 +90,35 @@ static __always_inline int on_enter_exit(__u32 fd, __u32 to_submit, __u32 enter_
 	s = stats_of(ring->slot);
 	if (!s)
 		return 0;
-	s->enters++;
+	/*
+	 * Atomic adds on this CPU's copy: fexit programs, and sys_exit ones since system call
+	 * tracepoints may fault (6.14), run preemptible, and another task's run may come between
+	 * a plain read and its write.
+	 */
+	__sync_fetch_and_add(&s->enters, 1);
 	if (!to_submit)
 		return 0;
-	s->enters_submit++;
+	__sync_fetch_and_add(&s->enters_submit, 1);
 	if (enter_flags & IORING_ENTER_GETEVENTS)
-		s->enters_submit_getevents++;
+		__sync_fetch_and_add(&s->enters_submit_getevents, 1);
 	if (!ring->sqpoll && ret >= 0) {
-		s->submit_locked++;
-		s->sqes_enter += ret;
+		__sync_fetch_and_add(&s->submit_locked, 1);
+		__sync_fetch_and_add(&s->sqes_enter, ret);
 	}
 	return 0;
 }
+
+/*
+ * Where fentry works: the io_uring_enter system call function itself, so that processes that
+ * never call it pay nothing (sys_exit runs for every system call of every process).
+ */
+#if defined(__TARGET_ARCH_x86)
+SEC("fexit/__x64_sys_io_uring_enter")
+int BPF_PROG(enter_exit, const struct pt_regs *regs, long ret)
+{
+	return on_enter_exit(regs->di, regs->si, regs->r10, ret);
+}
+#endif
 
 /* Every system call of every process exits here: test the number first, read nothing else. */
 SEC("tp_btf/sys_exit")
@@ -173,17 +190,17 @@ static __always_inline int on_task_work(struct io_uring_task *tctx)
 {
 	const struct io_ring_ctx *ctx;
 	struct ring_stats *s;
-	__u32 *found;
+	__u32 slot;
 
 	if (!enabled || !tctx)
 		return 0;
 	ctx = BPF_CORE_READ(tctx, last);
 	if (!ctx)
 		return 0;
-	found = slot_of(ctx);
-	if (!found)
+	slot = tracked_slot(lock_of(ctx));
+	if (slot == RING_SLOT_NONE)
 		return 0;
-	s = stats_of(*found);
+	s = stats_of(slot);
 	if (s)
 		s->task_work_runs++;
 	return 0;

@@ -31,11 +31,7 @@ int find_rings(struct bpf_iter__task_file *it)
 		remember_fd(tgid, it->fd, snap.slot, BPF_CORE_READ(ctx, flags));
 	snap.sq_head = BPF_CORE_READ(ctx, cached_sq_head);
 	snap.setup_flags = BPF_CORE_READ(ctx, flags);
-	{
-		struct task_struct *submitter = BPF_CORE_READ(ctx, submitter_task);
-
-		snap.submitter_tid = submitter ? BPF_CORE_READ(submitter, pid) : 0;
-	}
+	snap.submitter_tid = submitter_tid(ctx);
 	bpf_seq_write(it->meta->seq, &snap, sizeof(snap));
 	return 0;
 }

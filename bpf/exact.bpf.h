@@ -1,236 +1,247 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Exact backend: fentry/fexit on the mutex functions, filtered to tracked uring_locks. Every
- * acquisition with its wait (call entry to return), hold (acquisition to unlock), the CPU it
- * happened on, and its kernel stack (for the path). Needs BPF trampolines.
+ * Exact backend: every acquisition of a tracked uring_lock, from fentry programs only. The
+ * entry of a lock function records the call per task (time, CPU, call site); contention_end
+ * says when a contended call took the lock, or that it gave up; the entry of mutex_unlock,
+ * with the lock still held, counts the acquisition with its wait and hold into the ring's
+ * figures. No fexit: a return trampoline costs about as much again as an entry one.
+ * Needs BPF trampolines.
  */
 #ifndef URINGLOCKSTAT_EXACT_BPF_H
 #define URINGLOCKSTAT_EXACT_BPF_H
 
-/* The current holder of each tracked lock; written only by the task that holds it. */
-struct lock_state {
-	__u64 acquire_ns;
-	__s32 stack_id;
-	__s32 ustack_id;
-	__u32 held;
-	__u32 lock_fn;
-	__u32 release_cpu; /* CPU + 1 of the last release; 0: none seen yet */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, DEFAULT_MAX_RINGS);
-	__type(key, __u32);
-	__type(value, struct lock_state);
-} lock_states SEC(".maps");
-
-/* Entry time of a lock call on a tracked lock, per task, read at the call's return. */
-struct lock_call {
-	__u64 lock;
-	__u64 start_ns;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct lock_call);
-} lock_calls SEC(".maps");
-
-static __always_inline void on_lock_entry(struct mutex *lock)
+/*
+ * The return address into the caller of the traced lock function, read from the trampoline's
+ * frame. ctx points at the arguments the trampoline saved below its frame pointer; above lie
+ * (an fexit return-value slot, if another tool put one there), the saved frame pointer, the
+ * return address into the lock function (its __fentry__ call), and the lock function's own
+ * return address: one 24-byte read instead of a walk through the unwinder. The word found
+ * inside the lock function (by its address) marks where the caller's address is; anything
+ * else (another trampoline layout) gives 0, counted under the path other.
+ */
+static __always_inline __u64 lock_caller(void *ctx, __u32 lock_fn)
 {
-	__u64 key = (__u64)lock;
-	struct lock_call *call;
+	__u64 words[3], fn;
 
-	if (!bpf_map_lookup_elem(&tracked, &key) || !enabled)
-		return;
-	call = bpf_task_storage_get(&lock_calls, bpf_get_current_task_btf(), 0,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!call)
-		return;
-	call->lock = key;
-	call->start_ns = bpf_ktime_get_ns();
-}
-
-/* The current task now holds tracked lock `slot`. */
-static __always_inline void acquired(void *ctx, __u32 slot, __u64 wait_ns, __u32 lock_fn)
-{
-	__u32 cpu = bpf_get_smp_processor_id();
-	struct ring_stats *s = stats_of(slot);
-	struct ring_hists *h = hists_of(slot);
-	struct lock_state *st = bpf_map_lookup_elem(&lock_states, &slot);
-	struct stack_stats *ss;
-	__s32 stack_id = -1, ustack_id = -1;
-
-	if (!s || !h || !st)
-		return;
-	if (want_paths)
-		stack_id = take_stack(ctx, &stacks, 0);
-	if (want_ustacks)
-		ustack_id = take_stack(ctx, &ustacks, BPF_F_USER_STACK);
-	if (st->release_cpu && st->release_cpu != cpu + 1)
-		s->handoffs++;
-	st->acquire_ns = bpf_ktime_get_ns();
-	st->stack_id = stack_id;
-	st->ustack_id = ustack_id;
-	st->lock_fn = lock_fn;
-	st->held = 1;
-	s->acquisitions++;
-	if (lock_fn == LOCK_FN_TRYLOCK)
-		s->trylocks++;
-	s->acquire_wait_ns_total += wait_ns;
-	if (wait_ns > s->acquire_wait_ns_max)
-		s->acquire_wait_ns_max = wait_ns;
-	hist_add(h->acquire_wait, wait_ns);
-	if (!want_paths)
-		return;
-	ss = stack_stats_of(slot, stack_id, ustack_id, STACK_EXACT, lock_fn);
-	if (ss) {
-		__sync_fetch_and_add(&ss->count, 1);
-		__sync_fetch_and_add(&ss->wait_ns, wait_ns);
-	}
-}
-
-/* Return of a blocking lock call: `ok` says whether it took the lock. */
-static __always_inline void on_lock_return(void *ctx, struct mutex *lock, bool ok, __u32 lock_fn)
-{
-	__u64 key = (__u64)lock, now = bpf_ktime_get_ns();
-	struct lock_call *call;
-	__u32 *slot;
-
-	slot = bpf_map_lookup_elem(&tracked, &key);
-	if (!slot || !enabled)
-		return;
-	call = bpf_task_storage_get(&lock_calls, bpf_get_current_task_btf(), 0, 0);
-	if (!call || call->lock != key)
-		return;
-	call->lock = 0;
-	if (ok)
-		acquired(ctx, *slot, now - call->start_ns, lock_fn);
-}
-
-SEC("fentry/mutex_lock")
-int BPF_PROG(lock_entry, struct mutex *lock)
-{
-	on_lock_entry(lock);
-	return 0;
-}
-
-SEC("fexit/mutex_lock")
-int BPF_PROG(lock_exit, struct mutex *lock)
-{
-	on_lock_return(ctx, lock, true, LOCK_FN_LOCK);
-	return 0;
-}
-
-SEC("fentry/mutex_lock_interruptible")
-int BPF_PROG(lock_intr_entry, struct mutex *lock)
-{
-	on_lock_entry(lock);
-	return 0;
-}
-
-SEC("fexit/mutex_lock_interruptible")
-int BPF_PROG(lock_intr_exit, struct mutex *lock, int ret)
-{
-	on_lock_return(ctx, lock, ret == 0, LOCK_FN_INTERRUPTIBLE);
-	return 0;
-}
-
-SEC("fentry/mutex_lock_killable")
-int BPF_PROG(lock_kill_entry, struct mutex *lock)
-{
-	on_lock_entry(lock);
-	return 0;
-}
-
-SEC("fexit/mutex_lock_killable")
-int BPF_PROG(lock_kill_exit, struct mutex *lock, int ret)
-{
-	on_lock_return(ctx, lock, ret == 0, LOCK_FN_KILLABLE);
+	if (!want_paths || lock_fn > LOCK_FN_TRYLOCK)
+		return 0;
+	fn = lock_fn_addr[lock_fn];
+	/* Past the saved arguments: one word per argument of the function. */
+	if (!fn || bpf_probe_read_kernel(words, sizeof(words),
+					 ctx + lock_fn_args[lock_fn] * 8 + 8))
+		return 0;
+	/* The __fentry__ call: at most an endbr64 and the call itself into the function. */
+	if (words[0] - fn <= 16)
+		return words[1];
+	/* A return-value slot below the frame pointer shifts the frame by one word. */
+	if (words[1] - fn <= 16)
+		return words[2];
 	return 0;
 }
 
 /*
- * Lockdep (CONFIG_DEBUG_LOCK_ALLOC) kernels have mutex_lock_interruptible_nested(lock, subclass)
- * and mutex_lock_killable_nested(lock, subclass) instead: the return value follows the
- * subclass, so their fexit programs are these (src/session.c picks them). The entry
- * programs, and mutex_lock's exit (no return value), are retargeted as they are.
+ * The traced function's first argument as a number: the verifier types it as a pointer to
+ * struct mutex, on which no arithmetic (hashing) is allowed. Inlined by the verifier.
  */
-SEC("fexit/mutex_lock_interruptible_nested")
-int BPF_PROG(lock_intr_nested_exit, struct mutex *lock, unsigned int subclass, int ret)
+static __always_inline __u64 mutex_arg(void *ctx)
 {
-	on_lock_return(ctx, lock, ret == 0, LOCK_FN_INTERRUPTIBLE);
-	return 0;
+	__u64 lock = 0;
+
+	bpf_get_func_arg(ctx, 0, &lock);
+	return lock;
 }
 
-SEC("fexit/mutex_lock_killable_nested")
-int BPF_PROG(lock_kill_nested_exit, struct mutex *lock, unsigned int subclass, int ret)
+/* Entry of a lock function on a tracked lock: record the call. */
+static __always_inline void on_lock_call(void *ctx, __u64 lock, __u32 slot, __u32 lock_fn)
 {
-	on_lock_return(ctx, lock, ret == 0, LOCK_FN_KILLABLE);
-	return 0;
+	struct lock_call *call;
+	struct task_calls *t;
+
+	if (!enabled)
+		return;
+	t = task_calls_of(bpf_get_current_task(), true);
+	/* Without an entry the unlock finds no call: counted there as unlock_unknown. */
+	if (!t)
+		return;
+	/*
+	 * A call on the same lock replaces the task's last one (it ended: a task cannot lock
+	 * a mutex it holds); else a free entry; else the second, the first being most likely
+	 * the outer of two held locks.
+	 */
+	call = &t->calls[0];
+	if (call->lock != lock && t->calls[1].lock == lock)
+		call = &t->calls[1];
+	else if (call->lock && call->lock != lock)
+		call = &t->calls[1];
+	call->lock = lock;
+	call->start_ns = bpf_ktime_get_ns();
+	call->acquire_ns = 0;
+	call->lock_fn = lock_fn;
+	call->caller = lock_caller(ctx, lock_fn);
+	call->stack_id = want_exact_stacks ? take_stack(ctx, &stacks, TRAMPOLINE_FRAMES) : -1;
+	call->ustack_id = want_ustacks ? take_stack(ctx, &ustacks, BPF_F_USER_STACK) : -1;
+	if (lock_fn == LOCK_FN_TRYLOCK) {
+		/* Outside the lock: an atomic add on this CPU's copy. */
+		struct ring_stats *s = stats_of(slot);
+
+		if (s)
+			__sync_fetch_and_add(&s->trylock_calls, 1);
+	}
 }
 
-SEC("fexit/mutex_trylock")
-int BPF_PROG(trylock_exit, struct mutex *lock, int ret)
+static __always_inline __u32 caller_home(__u64 ip)
 {
-	__u64 key = (__u64)lock;
-	struct ring_stats *s;
-	__u32 *slot;
+	return (ip * 0x9e3779b97f4a7c15ull) >> (64 - 4);
+}
 
-	slot = bpf_map_lookup_elem(&tracked, &key);
-	if (!slot || !enabled)
+/* The ring's entry for a call site (claimed if new), or callers_other. Under the lock. */
+static __always_inline struct exact_caller *caller_of(struct exact_ring *r, __u64 ip,
+						      __u32 lock_fn)
+{
+	__u32 home = caller_home(ip), i;
+
+	if (!ip)
+		return &r->callers_other;
+#pragma unroll
+	for (i = 0; i < CALLER_PROBES; i++) {
+		struct exact_caller *c = &r->callers[(home + i) & (EXACT_CALLERS - 1)];
+
+		if (c->ip == ip && c->lock_fn == lock_fn)
+			return c;
+		if (!c->ip) {
+			c->ip = ip;
+			c->lock_fn = lock_fn;
+			return c;
+		}
+	}
+	__sync_fetch_and_add(&failures.stacks_full, 1);
+	return &r->callers_other;
+}
+
+/*
+ * An acquisition released: every figure of the ring, written while the lock is still held.
+ * A handoff: released on another CPU than the hold before it (the lock moved between CPUs).
+ */
+static __always_inline void count_release(__u32 slot, struct exact_ring *r, struct lock_call *call,
+					  __u32 prev_release_cpu, __u32 release_cpu)
+{
+	__u64 now = bpf_ktime_get_ns(), acquired, wait_ns, hold_ns;
+	struct exact_caller *c;
+
+	acquired = call->start_ns;
+	wait_ns = 0;
+	/* Contended: taken at contention_end. Else at once (its wait counts in bucket 0). */
+	if (call->acquire_ns) {
+		acquired = call->acquire_ns;
+		wait_ns = acquired - call->start_ns;
+		r->acquire_wait_ns_total += wait_ns;
+		if (wait_ns > r->acquire_wait_ns_max)
+			r->acquire_wait_ns_max = wait_ns;
+		hist_add(r->acquire_wait, wait_ns);
+	}
+	hold_ns = now - acquired;
+	if (prev_release_cpu && prev_release_cpu != release_cpu)
+		r->handoffs++;
+	r->acquisitions++;
+	if (call->lock_fn == LOCK_FN_TRYLOCK)
+		r->trylocks++;
+	r->hold_ns_total += hold_ns;
+	if (hold_ns > r->hold_ns_max)
+		r->hold_ns_max = hold_ns;
+	hist_add(r->hold, hold_ns);
+	c = caller_of(r, call->caller, call->lock_fn);
+	c->count++;
+	c->wait_ns += wait_ns;
+	c->hold_ns += hold_ns;
+	if (want_exact_stacks || want_ustacks) {
+		struct stack_stats *ss = stack_stats_of(slot, call->stack_id, call->ustack_id,
+							STACK_EXACT, call->lock_fn);
+
+		if (ss) {
+			ss->count++;
+			ss->wait_ns += wait_ns;
+			ss->hold_ns += hold_ns;
+		}
+	}
+}
+
+/* mutex_unlock of a tracked lock: count the release (a subprogram, so that a miss is short). */
+static __noinline int on_unlock(struct mutex *lock, __u64 key, __u32 slot)
+{
+	struct lock_call *call;
+	struct task_calls *t;
+	struct exact_ring *r;
+	__u32 prev, cpu;
+
+	r = bpf_map_lookup_elem(&exact, &slot);
+	if (!r)
 		return 0;
-	if (ret == 1) {
-		acquired(ctx, *slot, 0, LOCK_FN_TRYLOCK);
+	/* The next hold's handoff compares with this CPU, counted or not. */
+	cpu = bpf_get_smp_processor_id() + 1;
+	prev = r->release_cpu;
+	r->release_cpu = cpu;
+	if (!enabled)
+		return 0;
+	/*
+	 * The unlocking task owns the mutex: its address is in the owner word, flags aside (a
+	 * direct load through the typed argument, no helper call).
+	 */
+	t = task_calls_of(lock->owner.counter & ~MUTEX_FLAGS, false);
+	call = t ? lock_call_of(t, key) : 0;
+	if (!call) {
+		__sync_fetch_and_add(&failures.unlock_unknown, 1);
 		return 0;
 	}
-	s = stats_of(*slot);
-	if (s)
-		s->trylocks_failed++;
+	call->lock = 0;
+	count_release(slot, r, call, prev, cpu);
 	return 0;
 }
 
 SEC("fentry/mutex_unlock")
 int BPF_PROG(unlock_entry, struct mutex *lock)
 {
-	__u64 key = (__u64)lock, hold_ns;
-	__u32 *slot, cpu = bpf_get_smp_processor_id();
-	struct stack_stats *ss;
-	struct lock_state *st;
-	struct ring_hists *h;
-	struct ring_stats *s;
+	__u64 key = mutex_arg(ctx);
+	__u32 slot = tracked_slot(key);
 
-	slot = bpf_map_lookup_elem(&tracked, &key);
-	if (!slot)
+	if (slot == RING_SLOT_NONE)
 		return 0;
-	st = bpf_map_lookup_elem(&lock_states, slot);
-	if (!st)
-		return 0;
-	/* The next acquisition's handoff compares with this CPU, counted or not. */
-	st->release_cpu = cpu + 1;
-	if (!st->held || !enabled) {
-		if (enabled)
-			__sync_fetch_and_add(&failures.unlock_unknown, 1);
-		return 0;
-	}
-	st->held = 0;
-	hold_ns = bpf_ktime_get_ns() - st->acquire_ns;
-	s = stats_of(*slot);
-	h = hists_of(*slot);
-	if (!s || !h)
-		return 0;
-	s->holds++;
-	s->hold_ns_total += hold_ns;
-	if (hold_ns > s->hold_ns_max)
-		s->hold_ns_max = hold_ns;
-	hist_add(h->hold, hold_ns);
-	if (!want_paths)
-		return 0;
-	ss = stack_stats_of(*slot, st->stack_id, st->ustack_id, STACK_EXACT, st->lock_fn);
-	if (ss)
-		__sync_fetch_and_add(&ss->hold_ns, hold_ns);
+	return on_unlock(lock, key, slot);
+}
+
+/* Entry of a lock function on any mutex. */
+static __always_inline int lock_call(void *ctx, __u32 lock_fn)
+{
+	__u64 lock = mutex_arg(ctx);
+	__u32 slot = tracked_slot(lock);
+
+	if (slot != RING_SLOT_NONE)
+		on_lock_call(ctx, lock, slot, lock_fn);
 	return 0;
+}
+
+SEC("fentry/mutex_lock")
+int BPF_PROG(lock_entry, struct mutex *lock)
+{
+	return lock_call(ctx, LOCK_FN_LOCK);
+}
+
+SEC("fentry/mutex_lock_interruptible")
+int BPF_PROG(lock_intr_entry, struct mutex *lock)
+{
+	return lock_call(ctx, LOCK_FN_INTERRUPTIBLE);
+}
+
+SEC("fentry/mutex_lock_killable")
+int BPF_PROG(lock_kill_entry, struct mutex *lock)
+{
+	return lock_call(ctx, LOCK_FN_KILLABLE);
+}
+
+/* A failed trylock leaves its call behind: harmless, the task's next call on the lock replaces it. */
+SEC("fentry/mutex_trylock")
+int BPF_PROG(trylock_entry, struct mutex *lock)
+{
+	return lock_call(ctx, LOCK_FN_TRYLOCK);
 }
 
 #endif

@@ -17,24 +17,17 @@ static long check_ring(__u32 i, void *arg)
 	struct held_search *search = arg;
 	struct ring_info *info = bpf_map_lookup_elem(&rings, &i);
 	struct mutex *lock;
-	__u32 *slot;
-	__u64 key;
 	long owner;
 
-	/* A free slot (its ring expired) has its info zeroed. */
-	if (!info || !info->ctx)
+	/*
+	 * A free slot (its ring expired) has no lock, nor has a closed ring whose address a
+	 * new ring took: only the slot the lock is tracked in now is the holder's.
+	 */
+	if (!info || !info->lock)
 		return 0;
-	key = lock_of((struct io_ring_ctx *)info->ctx);
-	lock = (struct mutex *)key;
+	lock = (struct mutex *)info->lock;
 	owner = BPF_CORE_READ(lock, owner.counter);
 	if (((__u64)owner & ~MUTEX_FLAGS) != search->current)
-		return 0;
-	/*
-	 * A closed ring waiting to expire keeps its slot and address, which a new ring may
-	 * have taken: only the slot the lock is tracked in now is the holder's.
-	 */
-	slot = bpf_map_lookup_elem(&tracked, &key);
-	if (!slot || *slot != i)
 		return 0;
 	search->found = i;
 	return 1;

@@ -11,11 +11,27 @@
 #define DEFAULT_MAX_STACKS 4096
 #define MAX_STACK_DEPTH 32
 /*
- * Frames kept per acquisition for path attribution: past the BPF program, the trampoline and
- * mutex_lock, io_uring's caller is the next frame or two. Unwinding stops there, which is
- * most of the cost of taking a stack.
+ * Frames a BPF trampoline puts on top of the stack of a traced function (the BPF program and
+ * the trampoline): a stack taken in an fentry program skips them.
  */
-#define PATH_STACK_DEPTH 8
+#define TRAMPOLINE_FRAMES 2
+/*
+ * The exact backend's per-path figures: per ring, a table of the call sites (return addresses
+ * into the function that called the mutex function), open-addressed, probed this many times.
+ */
+#define EXACT_CALLERS 16
+#define CALLER_PROBES 4
+/*
+ * Tracked-lock index: an open-addressed array in front of the tracked-lock hash, so that the
+ * hot programs decide "not a uring_lock" with a multiply and one array load. Sized to at least
+ * INDEX_PER_RING entries per ring (load factor <= 1/4); a lookup or insert probes at most
+ * INDEX_PROBES consecutive entries.
+ */
+#define INDEX_PER_RING 4
+#define INDEX_MIN_ENTRIES 256
+#define INDEX_HOME_BITS 22
+#define INDEX_MAX_ENTRIES (1u << INDEX_HOME_BITS)
+#define INDEX_PROBES 8
 #define MAX_USTACK_DEPTH 64
 /* Rings the sample backend checks for "does the sampled task hold this ring's lock". */
 #define MAX_SAMPLE_RINGS 256
@@ -42,6 +58,20 @@ struct ring_info {
 	__u32 sq_head_start; /* ctx->cached_sq_head when discovered */
 	__u32 source;        /* enum ring_source */
 	char comm[16];
+	/* &ctx->uring_lock while this slot is the lock's ring; 0 once freed or replaced. */
+	__u64 lock;
+};
+
+/* States of a tracked-lock index entry besides lock -> slot. */
+#define INDEX_FREE 0ull    /* never used: a lookup stops here */
+#define INDEX_CLAIMED 1ull /* being written */
+#define INDEX_DEAD 2ull    /* its lock left the tracked set; reusable */
+
+/* An entry of the tracked-lock index. */
+struct lock_index_entry {
+	__u64 lock;
+	__u32 slot;
+	__u32 pad;
 };
 
 /* Per ring, per CPU; user space sums over CPUs. */
@@ -74,13 +104,51 @@ struct ring_stats {
 	__u64 hold_ns_total;
 	__u64 hold_ns_max;
 	__u64 holds;              /* releases of an acquisition seen by this run */
+	__u64 trylock_calls;      /* mutex_trylock calls (exact backend; failed = calls - trylocks) */
 };
 
-/* Per ring and CPU: latency histograms. */
+/* Per ring: latency histograms, as the report sees them. */
 struct ring_hists {
 	__u64 wait[HIST_BUCKETS];         /* contention backend: contended waits */
 	__u64 acquire_wait[HIST_BUCKETS]; /* exact backend: every acquisition's wait */
 	__u64 hold[HIST_BUCKETS];         /* exact backend: hold times */
+};
+
+/* Per ring and CPU in BPF: the contention backend's histogram. */
+struct wait_hist {
+	__u64 wait[HIST_BUCKETS];
+};
+
+/* One call site of a mutex function on a ring's lock: what it acquired, waited and held. */
+struct exact_caller {
+	__u64 ip;      /* return address into the caller; 0: free entry */
+	__u64 count;
+	__u64 wait_ns;
+	__u64 hold_ns;
+	__u32 lock_fn; /* enum lock_fn */
+	__u32 pad;
+};
+
+/*
+ * The exact backend's figures of one ring. Written at mutex_unlock's entry, while the task
+ * still holds the ring's uring_lock: the mutex serializes every write, so plain increments
+ * lose nothing even where BPF programs are preempted, and the figures need no per-CPU copies.
+ */
+struct exact_ring {
+	__u64 acquisitions;
+	__u64 trylocks;
+	__u64 handoffs;
+	__u64 acquire_wait_ns_total;
+	__u64 acquire_wait_ns_max;
+	__u64 hold_ns_total;
+	__u64 hold_ns_max;
+	__u32 release_cpu; /* CPU + 1 of the last release; 0: none seen yet */
+	__u32 pad;
+	__u64 acquire_wait[HIST_BUCKETS]; /* contended acquisitions only: user space adds the rest
+					   * to bucket 0 */
+	__u64 hold[HIST_BUCKETS];
+	struct exact_caller callers[EXACT_CALLERS];
+	struct exact_caller callers_other; /* call site unknown, or the table full */
 };
 
 /*

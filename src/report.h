@@ -47,6 +47,22 @@ struct ring_report {
 	__u64 samples_held;  /* samples taken while a task held this ring's lock */
 };
 
+/* Counters backend figures a run could not measure (their hook missing or refused). */
+enum counter_figure {
+	COUNTER_REGISTERS = 1 << 0,
+	COUNTER_LOCAL_WORK = 1 << 1,
+	COUNTER_TASK_WORK = 1 << 2,
+};
+
+/* A figure the run left out for its cost: the option that adds it, and what that costs. */
+struct opt_in {
+	char figure[96];
+	char option[48];
+	char cost[160];
+};
+
+#define MAX_OPT_INS 4
+
 /* Cost of one of our BPF programs over the run (with --prog-stats). */
 struct program_cost {
 	char name[32];
@@ -64,7 +80,10 @@ struct report {
 	bool partial;
 	char partial_reason[160];
 	bool light;          /* no per-syscall counting: SQEs from SQ head deltas only */
-	bool paths_measured; /* the exact backend took stacks to attribute acquisitions to paths */
+	bool paths_measured; /* the exact backend attributed acquisitions to paths */
+	__u32 counters_missing; /* enum counter_figure bits */
+	size_t nr_opt_ins;   /* figures left out for their cost */
+	struct opt_in opt_ins[MAX_OPT_INS];
 	bool kstacks;        /* kernel stacks of contended acquisitions recorded */
 	bool ustacks;        /* user stacks recorded */
 	__u32 freq_hz;       /* sample backend's frequency, 0 when it did not run */

@@ -20,33 +20,6 @@
 #include "kallsyms.h"
 #include "uringlockstat.skel.h"
 
-struct session {
-	struct uringlockstat_bpf *skel;
-	struct bpf_link *links[32];
-	int nr_links;
-	struct bpf_link *iter_link;
-	int ncpus;
-	__u32 max_rings;
-	struct ring_stats *percpu;
-	struct ring_hists *percpu_hists;
-	struct ring_hists *zero_hists; /* per-CPU zeros, to create histogram entries */
-	__u32 hists_ready;             /* slots below this have a histogram entry */
-	struct ring_snapshot *snaps;
-	size_t snaps_cap;
-	bool exact;
-	bool sample;
-	bool stacks_used;
-	__u32 freq_hz;
-	struct bpf_link **perf_links;
-	int *perf_fds;
-	int nr_perf;
-	bool verbose;
-	int stats_fd;      /* holds kernel.bpf_stats_enabled on while open (--prog-stats) */
-	struct ksyms *ksyms;
-	__s8 *stack_paths; /* stack id -> enum lock_path, -1 not yet classified */
-	__s8 *stack_lock;  /* stack id -> in lock code called from io_uring, -1 not yet known */
-	struct usyms *usyms;
-};
 
 struct report *report_new(__u32 max_rings)
 {
@@ -59,7 +32,7 @@ struct report *report_new(__u32 max_rings)
 
 /*
  * Kernel memory of a ring slot besides its per-CPU figures: its entries in the tracked-lock
- * hash, the ring, lock-state and free-slot maps, and the histogram hash element's header.
+ * hash, the ring and free-slot maps, and the histogram hash element's header.
  */
 #define RING_KERNEL_BYTES 512
 /* The profiler's renderings of one ring (JSON tree, text, both metrics formats). */
@@ -71,11 +44,14 @@ struct report *report_new(__u32 max_rings)
 static __u64 ring_bytes(int ncpus)
 {
 	__u64 per_cpu = (sizeof(struct ring_stats) + 7) / 8 * 8 +
-			(sizeof(struct ring_hists) + 7) / 8 * 8;
+			(sizeof(struct wait_hist) + 7) / 8 * 8;
+	/* The exact backend's figures (one copy) and the tracked-lock index entries. */
+	__u64 shared = sizeof(struct exact_ring) +
+		       INDEX_PER_RING * 2 * sizeof(struct lock_index_entry);
 	/* rep and prev of main.c, and the expiry marks. */
 	__u64 user = 2 * sizeof(struct ring_report) + RING_RENDER_BYTES + 1;
 
-	return per_cpu * (ncpus > 0 ? ncpus : 1) + RING_KERNEL_BYTES + user;
+	return per_cpu * (ncpus > 0 ? ncpus : 1) + shared + RING_KERNEL_BYTES + user;
 }
 
 __u64 session_memory_needed(const struct session_opts *o, int ncpus)
@@ -195,46 +171,119 @@ int session_check_memory(const struct session_opts *o, char *err, size_t err_siz
 	return -ENOMEM;
 }
 
-/* A hook with a tp_btf and a raw_tp flavour of the same body (fentry: the same name twice). */
+/* The skeleton's program at this offset of struct uringlockstat_bpf: a typo does not compile. */
+#define PROG(name) offsetof(struct uringlockstat_bpf, progs.name)
+
+enum {
+	HOOK_FENTRY = 1 << 0,   /* fentry/fexit: attached to a kernel function */
+	HOOK_REQUIRED = 1 << 1, /* its backend cannot run without it */
+	HOOK_ENTERS = 1 << 2,   /* counts io_uring_enter calls: only with --count-enters */
+	HOOK_FOLLOW = 1 << 3,   /* only with --follow-forks */
+	HOOK_END = 1 << 4,      /* contention_end: the exact backend's too */
+};
+
+/* One program and where it attaches; a tp_btf hook has a raw_tp flavour of the same body. */
 struct hook {
-	enum backend_id backend; /* BACKEND_COUNT: discovery, always on */
-	const char *btf_prog;
-	const char *raw_prog;
-	bool per_syscall;        /* switched off by --light */
-	const char *lockdep_target; /* the function to attach to when lockdep renames it */
-	const char *lockdep_prog;   /* the program for it, when not this one retargeted */
+	enum backend_id backend;    /* BACKEND_COUNT: discovery, always on */
+	size_t btf_prog;            /* the tp_btf, fentry or fexit program (PROG) */
+	size_t raw_prog;            /* its raw_tp flavour; 0: none */
+	unsigned int flags;         /* HOOK_* */
+	const char *lockdep_target; /* fentry: the function lockdep kernels have instead */
+	int lock_fn;                /* exact entries: enum lock_fn of the function; else -1 */
+	const char *figure;         /* what the run does not measure without it */
+	unsigned int counter;       /* the report's COUNTER_* figure it counts; 0: none */
 };
 
-/* contention_end is listed (and so attached) before begin: no begin is left without an end. */
+/*
+ * In attach order; detached in reverse. contention_end before begin: no episode begins that
+ * its end does not see. mutex_unlock before the lock functions: no call is recorded before
+ * the hook that counts it is in place, and on detach the lock functions go first. Each
+ * trampoline on a mutex function is attached once and detached once per run.
+ */
 static const struct hook hooks[] = {
-	{ BACKEND_COUNT, "create_btf", "create_raw", false, NULL, NULL },
-	{ BACKEND_COUNT, "fork_btf", "fork_raw", false, NULL, NULL },
-	{ BACKEND_CONTENTION, "contention_end_btf", "contention_end_raw", false, NULL, NULL },
-	{ BACKEND_CONTENTION, "contention_begin_btf", "contention_begin_raw", false, NULL, NULL },
-	{ BACKEND_COUNTERS, "sys_exit_btf", "sys_exit_raw", true, NULL, NULL },
-	{ BACKEND_COUNTERS, "register_btf", "register_raw", false, NULL, NULL },
-	{ BACKEND_COUNTERS, "local_work_btf", "local_work_raw", false, NULL, NULL },
-	{ BACKEND_COUNTERS, "task_work_btf", "task_work_raw", false, NULL, NULL },
-	/* Exits before entries and unlock last: an entry always finds its exit attached. */
-	{ BACKEND_EXACT, "lock_exit", "lock_exit", false, "mutex_lock_nested", NULL },
-	/* The _nested functions' return value is the third argument: programs of their own. */
-	{ BACKEND_EXACT, "lock_intr_exit", "lock_intr_exit", false,
-	  "mutex_lock_interruptible_nested", "lock_intr_nested_exit" },
-	{ BACKEND_EXACT, "lock_kill_exit", "lock_kill_exit", false, "mutex_lock_killable_nested",
-	  "lock_kill_nested_exit" },
-	{ BACKEND_EXACT, "trylock_exit", "trylock_exit", false, NULL, NULL },
-	{ BACKEND_EXACT, "lock_entry", "lock_entry", false, "mutex_lock_nested", NULL },
-	{ BACKEND_EXACT, "lock_intr_entry", "lock_intr_entry", false,
-	  "mutex_lock_interruptible_nested", NULL },
-	{ BACKEND_EXACT, "lock_kill_entry", "lock_kill_entry", false, "mutex_lock_killable_nested",
-	  NULL },
-	{ BACKEND_EXACT, "unlock_entry", "unlock_entry", false, NULL, NULL },
+	{ BACKEND_COUNT, PROG(create_btf), PROG(create_raw), 0, NULL, -1,
+	  "rings created while running until the next snapshot", 0 },
+	{ BACKEND_COUNT, PROG(fork_btf), PROG(fork_raw), HOOK_FOLLOW, NULL, -1,
+	  "children of the target", 0 },
+	{ BACKEND_CONTENTION, PROG(contention_end_btf), PROG(contention_end_raw),
+	  HOOK_REQUIRED | HOOK_END, NULL, -1, "contention episodes", 0 },
+	{ BACKEND_CONTENTION, PROG(contention_begin_btf), PROG(contention_begin_raw),
+	  HOOK_REQUIRED, NULL, -1, "contention episodes", 0 },
+	{ BACKEND_COUNTERS, PROG(register_btf), PROG(register_raw), 0, NULL, -1,
+	  "register calls", COUNTER_REGISTERS },
+	{ BACKEND_COUNTERS, PROG(local_work_btf), PROG(local_work_raw), 0, NULL, -1,
+	  "local work runs", COUNTER_LOCAL_WORK },
+	{ BACKEND_COUNTERS, PROG(task_work_btf), PROG(task_work_raw), 0, NULL, -1,
+	  "task work runs", COUNTER_TASK_WORK },
+	{ BACKEND_COUNTERS, PROG(enter_exit), 0, HOOK_FENTRY | HOOK_ENTERS, NULL, -1,
+	  "io_uring_enter calls", 0 },
+	{ BACKEND_COUNTERS, PROG(sys_exit_btf), PROG(sys_exit_raw), HOOK_ENTERS, NULL, -1,
+	  "io_uring_enter calls", 0 },
+	{ BACKEND_EXACT, PROG(unlock_entry), 0, HOOK_FENTRY | HOOK_REQUIRED, NULL, -1,
+	  "acquisitions", 0 },
+	{ BACKEND_EXACT, PROG(lock_entry), 0, HOOK_FENTRY | HOOK_REQUIRED, "mutex_lock_nested",
+	  LOCK_FN_LOCK, "acquisitions", 0 },
+	{ BACKEND_EXACT, PROG(lock_intr_entry), 0, HOOK_FENTRY, "mutex_lock_interruptible_nested",
+	  LOCK_FN_INTERRUPTIBLE, "acquisitions through mutex_lock_interruptible", 0 },
+	{ BACKEND_EXACT, PROG(lock_kill_entry), 0, HOOK_FENTRY, "mutex_lock_killable_nested",
+	  LOCK_FN_KILLABLE, "acquisitions through mutex_lock_killable", 0 },
+	{ BACKEND_EXACT, PROG(trylock_entry), 0, HOOK_FENTRY, NULL, LOCK_FN_TRYLOCK,
+	  "trylock acquisitions (fdinfo reads)", 0 },
 };
 
-static struct bpf_program *prog_by_name(struct session *s, const char *name)
+#define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
+
+static struct bpf_program *hook_prog(struct uringlockstat_bpf *skel, const struct hook *h,
+				     bool use_btf)
 {
-	return bpf_object__find_program_by_name(s->skel->obj, name);
+	size_t off = use_btf || !h->raw_prog ? h->btf_prog : h->raw_prog;
+
+	return *(struct bpf_program **)((char *)skel + off);
 }
+
+/* What the programs of one load are: hooks, the ring iterator, the sampler. */
+struct prog_set {
+	bool hook[NR_HOOKS];
+	bool iter;
+	bool sample;
+};
+
+struct session {
+	struct uringlockstat_bpf *skel;
+	struct uringlockstat_bpf *names; /* opened only for program names and sections */
+	struct uringlockstat_bpf__rodata rodata;
+	struct prog_set progs;              /* what is loaded */
+	char target[NR_HOOKS][64];          /* fentry hooks: the function attached to */
+	struct bpf_link *links[NR_HOOKS];   /* in attach order */
+	size_t link_hook[NR_HOOKS];         /* the hook of each link */
+	int nr_links;
+	bool use_btf;     /* tp_btf programs, else raw_tp */
+	bool enter_fexit; /* io_uring_enter counted by fexit, else at sys_exit */
+	bool lockdep;     /* the exact backend hooks mutex_lock_nested and its variants */
+	struct bpf_link *iter_link;
+	int ncpus;
+	__u32 max_rings;
+	struct ring_stats *percpu;
+	struct wait_hist *percpu_hists;
+	struct wait_hist *zero_hists;  /* per-CPU zeros, to create histogram entries */
+	struct exact_ring *exact_buf;  /* one ring's exact figures, as read */
+	__u32 hists_ready;             /* slots below this have a histogram entry */
+	struct ring_snapshot *snaps;
+	size_t snaps_cap;
+	bool exact;
+	bool sample;
+	bool stacks_used;
+	__u32 freq_hz;
+	struct bpf_link **perf_links;
+	int *perf_fds;
+	int nr_perf;
+	bool verbose;
+	int stats_fd;      /* holds kernel.bpf_stats_enabled on while open (--prog-stats) */
+	struct ksyms *ksyms;
+	__s8 *stack_paths; /* stack id -> enum lock_path, -1 not yet classified */
+	__s8 *stack_lock;  /* stack id -> in lock code called from io_uring, -1 not yet known */
+	struct usyms *usyms;
+};
 
 static void set_reason(struct report *rep, enum backend_id id, bool active, const char *fmt,
 		       const char *arg)
@@ -243,9 +292,21 @@ static void set_reason(struct report *rep, enum backend_id id, bool active, cons
 	snprintf(rep->backends[id].reason, sizeof(rep->backends[id].reason), fmt, arg);
 }
 
+/* Append "; not measured: FIGURE (WHY)" to a backend's reason. */
+static void note_lost(struct report *rep, enum backend_id id, const char *figure, const char *why)
+{
+	char *reason = rep->backends[id].reason;
+	size_t len = strlen(reason);
+
+	snprintf(reason + len, sizeof(rep->backends[id].reason) - len, "; not measured: %s (%s)",
+		 figure, why);
+}
+
+
 /* Decide which backends run, from the probes; returns false with err set if nothing can. */
 static bool choose_backends(const struct session_opts *o, struct probe_results *pr,
-			    struct report *rep, bool *use_btf, char *err, size_t err_size)
+			    struct report *rep, bool *use_btf, bool *enter_fexit, char *err,
+			    size_t err_size)
 {
 	bool any = false;
 	int id;
@@ -274,8 +335,8 @@ static bool choose_backends(const struct session_opts *o, struct probe_results *
 	if (o->want[BACKEND_EXACT]) {
 		probe_feature(FEAT_FENTRY, pr);
 		if (pr->f[FEAT_FENTRY].ok) {
-			set_reason(rep, BACKEND_EXACT, true, "fentry/fexit on the mutex functions; "
-				   "every acquisition%s", "");
+			set_reason(rep, BACKEND_EXACT, true, "fentry on the mutex functions "
+				   "(no fexit); every acquisition%s", "");
 			any = true;
 		} else {
 			set_reason(rep, BACKEND_EXACT, false, "fentry on mutex_lock: %s",
@@ -308,22 +369,35 @@ static bool choose_backends(const struct session_opts *o, struct probe_results *
 	}
 	if (o->want[BACKEND_COUNTERS]) {
 		probe_feature(FEAT_IO_URING_TP, pr);
-		probe_feature(FEAT_SYS_EXIT_TP, pr);
 		if (*use_btf && !pr->f[FEAT_IO_URING_TP].ok) {
 			set_reason(rep, BACKEND_COUNTERS, false, "io_uring tracepoints: %s",
 				   pr->f[FEAT_IO_URING_TP].reason);
-		} else if (o->light) {
-			set_reason(rep, BACKEND_COUNTERS, true,
-				   "light: SQEs from SQ head snapshots, register and work runs from "
-				   "io_uring tracepoints; enters not counted%s", "");
-			any = true;
-		} else if (*use_btf && !pr->f[FEAT_SYS_EXIT_TP].ok) {
-			set_reason(rep, BACKEND_COUNTERS, false, "sys_exit tracepoint: %s",
-				   pr->f[FEAT_SYS_EXIT_TP].reason);
 		} else {
-			set_reason(rep, BACKEND_COUNTERS, true,
-				   "enters and SQEs from io_uring_enter's exit (sys_exit), register "
-				   "and work runs from io_uring tracepoints%s", "");
+			const char *enters = NULL;
+
+			rep->light = o->light;
+			if (!o->light) {
+				/* fexit on the system call function where fentry works: only
+				 * io_uring_enter pays; sys_exit runs for every system call. */
+				probe_feature(FEAT_FENTRY, pr);
+				*enter_fexit = pr->f[FEAT_FENTRY].ok;
+				if (*enter_fexit) {
+					enters = "enters and SQEs from io_uring_enter's return (fexit "
+						 "on its system call function)";
+				} else {
+					probe_feature(FEAT_SYS_EXIT_TP, pr);
+					if (!*use_btf || pr->f[FEAT_SYS_EXIT_TP].ok)
+						enters = "enters and SQEs from io_uring_enter's return "
+							 "(sys_exit: every system call of every process)";
+				}
+				rep->light = !enters;
+			}
+			set_reason(rep, BACKEND_COUNTERS, true, "%s, register and work runs from "
+				   "io_uring tracepoints", enters ? enters :
+				   "SQEs from SQ head snapshots");
+			if (!o->light && !enters)
+				note_lost(rep, BACKEND_COUNTERS, "io_uring_enter calls",
+					  pr->f[FEAT_SYS_EXIT_TP].reason);
 			any = true;
 		}
 	}
@@ -342,37 +416,27 @@ static bool choose_backends(const struct session_opts *o, struct probe_results *
 	return true;
 }
 
-/*
- * The exact-backend program for the function this kernel has: with lockdep
- * (CONFIG_DEBUG_LOCK_ALLOC) mutex_lock is a macro around mutex_lock_nested, and `prog` is
- * pointed there, or h->lockdep_prog is taken. NULL when neither exists (the hook stays off);
- * *lockdep set when the lockdep function was taken.
- */
-static struct bpf_program *exact_prog(struct session *s, struct bpf_program *prog,
-				      const struct hook *h, const struct btf *btf, bool *lockdep)
+/* Is any backend still on? */
+static bool any_backend(const struct report *rep)
 {
-	const char *target = strchr(bpf_program__section_name(prog), '/');
+	int id;
 
-	if (!target || !btf)
-		return NULL;
-	if (btf__find_by_name_kind(btf, target + 1, BTF_KIND_FUNC) > 0)
-		return prog;
-	if (!h->lockdep_target || btf__find_by_name_kind(btf, h->lockdep_target, BTF_KIND_FUNC) <= 0)
-		return NULL;
-	*lockdep = true;
-	if (h->lockdep_prog)
-		return prog_by_name(s, h->lockdep_prog);
-	return bpf_program__set_attach_target(prog, 0, h->lockdep_target) ? NULL : prog;
+	for (id = 0; id < BACKEND_COUNT; id++) {
+		if (rep->backends[id].active)
+			return true;
+	}
+	return false;
 }
 
-static bool hook_enabled(const struct hook *h, const struct session_opts *o,
-			 const struct report *rep)
+static void detach_sampling(struct session *s)
 {
-	if (h->backend == BACKEND_COUNT)
-		return true;
-	if (h->per_syscall && o->light)
-		return false;
-	return rep->backends[h->backend].active;
+	int i;
+
+	for (i = 0; i < s->nr_perf; i++) {
+		bpf_link__destroy(s->perf_links[i]);
+		close(s->perf_fds[i]);
+	}
+	s->nr_perf = 0;
 }
 
 /* One CPU-clock perf event per online CPU at freq_hz, each running on_sample. */
@@ -434,7 +498,7 @@ static void prepare_hists(struct session *s, __u32 used)
 
 	for (; s->hists_ready < upto; s->hists_ready++)
 		bpf_map__update_elem(s->skel->maps.hists, &s->hists_ready, sizeof(__u32),
-				     s->zero_hists, sizeof(struct ring_hists) * s->ncpus,
+				     s->zero_hists, sizeof(struct wait_hist) * s->ncpus,
 				     BPF_NOEXIST);
 }
 
@@ -445,6 +509,267 @@ static bool stopping(const struct session_opts *o, char *err, size_t err_size)
 		return false;
 	snprintf(err, err_size, "interrupted during set-up");
 	return true;
+}
+
+/* Is the hook part of this run (before checking that the kernel has what it attaches to)? */
+static bool hook_wanted(const struct session *s, const struct hook *h,
+			const struct session_opts *o, const struct report *rep)
+{
+	if (h->backend == BACKEND_COUNT)
+		return !(h->flags & HOOK_FOLLOW) || o->follow_forks;
+	if (h->flags & HOOK_END)
+		return rep->backends[BACKEND_CONTENTION].active || rep->backends[BACKEND_EXACT].active;
+	if (!rep->backends[h->backend].active)
+		return false;
+	if (h->flags & HOOK_ENTERS)
+		return !rep->light && !!(h->flags & HOOK_FENTRY) == s->enter_fexit;
+	return true;
+}
+
+/*
+ * Does the kernel have what the hook attaches to? Sets the hook's target (lockdep kernels
+ * have mutex_lock_nested and its variants instead). NULL if so, else why not (in buf).
+ */
+static const char *hook_check(struct session *s, size_t i, const struct btf *btf, char *buf,
+			      size_t size)
+{
+	const struct hook *h = &hooks[i];
+	const char *sec = bpf_program__section_name(hook_prog(s->names, h, s->use_btf));
+	const char *name = sec ? strchr(sec, '/') : NULL;
+	char type[128];
+
+	if (!name || !btf) {
+		snprintf(buf, size, "no kernel BTF");
+		return buf;
+	}
+	name++;
+	if (h->flags & HOOK_FENTRY) {
+		if (btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0) {
+			snprintf(s->target[i], sizeof(s->target[i]), "%s", name);
+			return NULL;
+		}
+		if (h->lockdep_target &&
+		    btf__find_by_name_kind(btf, h->lockdep_target, BTF_KIND_FUNC) > 0) {
+			snprintf(s->target[i], sizeof(s->target[i]), "%s", h->lockdep_target);
+			s->lockdep = true;
+			return NULL;
+		}
+		snprintf(buf, size, "no function %s in kernel BTF", name);
+		return buf;
+	}
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	if (btf__find_by_name_kind(btf, type, BTF_KIND_TYPEDEF) > 0)
+		return NULL;
+	snprintf(buf, size, "no tracepoint %s", name);
+	return buf;
+}
+
+/* Does a link of hook h serve backend id only (contention_end serves two)? */
+static bool hook_serves_only(const struct hook *h, enum backend_id id, const struct report *rep)
+{
+	if (!(h->flags & HOOK_END))
+		return h->backend == id;
+	if (id == BACKEND_CONTENTION)
+		return !rep->backends[BACKEND_EXACT].active;
+	return id == BACKEND_EXACT && !rep->backends[BACKEND_CONTENTION].active;
+}
+
+/*
+ * A backend cannot run after all: switch its programs off, and detach those already attached
+ * (in reverse, the lock functions before mutex_unlock), so that none keeps running for a
+ * backend the report calls off.
+ */
+static void backend_off(struct session *s, struct report *rep, enum backend_id id,
+			const char *why)
+{
+	size_t i;
+	int j, k;
+
+	for (j = s->nr_links - 1; j >= 0; j--) {
+		if (!hook_serves_only(&hooks[s->link_hook[j]], id, rep))
+			continue;
+		bpf_link__destroy(s->links[j]);
+		for (k = j; k + 1 < s->nr_links; k++) {
+			s->links[k] = s->links[k + 1];
+			s->link_hook[k] = s->link_hook[k + 1];
+		}
+		s->nr_links--;
+	}
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (hook_serves_only(&hooks[i], id, rep))
+			s->progs.hook[i] = false;
+	}
+	set_reason(rep, id, false, "%s", why);
+	if (id == BACKEND_EXACT) {
+		s->exact = false;
+		rep->paths_measured = false;
+	}
+}
+
+/*
+ * A hook that cannot run. Its backend stops if it needs the hook (an error unless --mode
+ * auto); else only the hook's figure is lost, and the backend's reason says so. Returns false
+ * with err set on an error.
+ */
+static bool hook_lost(struct session *s, const struct session_opts *o, struct report *rep,
+		      size_t i, const char *why, char *err, size_t err_size)
+{
+	const struct hook *h = &hooks[i];
+	char reason[sizeof(rep->backends[0].reason)];
+
+	s->progs.hook[i] = false;
+	if (h->backend == BACKEND_COUNT) {
+		fprintf(stderr, "uringlockstat: not seen: %s (%s)\n", h->figure, why);
+		return true;
+	}
+	/* The exact backend's use of contention_end: contended calls time from their entry. */
+	if ((h->flags & HOOK_END) && rep->backends[BACKEND_EXACT].active)
+		note_lost(rep, BACKEND_EXACT, "when a contended call took the lock (its wait counts "
+			  "as hold)", why);
+	if ((h->flags & HOOK_REQUIRED) && rep->backends[h->backend].active) {
+		if (!o->mode_auto) {
+			snprintf(err, err_size, "backend '%s' cannot run: %s", backend_name(h->backend),
+				 why);
+			return false;
+		}
+		snprintf(reason, sizeof(reason), "%s", why);
+		backend_off(s, rep, h->backend, reason);
+		return true;
+	}
+	if (!rep->backends[h->backend].active)
+		return true;
+	note_lost(rep, h->backend, h->figure, why);
+	rep->counters_missing |= h->counter;
+	if (h->flags & HOOK_ENTERS)
+		rep->light = true;
+	return true;
+}
+
+/* Map sizes of this run; a trial load (which only asks the verifier) takes the smallest. */
+static void size_maps(struct uringlockstat_bpf *skel, const struct session *s,
+		      const struct session_opts *o, bool trial)
+{
+	__u32 rings = trial ? 1 : s->max_rings;
+	bool stacks = s->stacks_used && !trial;
+
+	bpf_map__set_max_entries(skel->maps.tracked, rings);
+	bpf_map__set_max_entries(skel->maps.rings, rings);
+	bpf_map__set_max_entries(skel->maps.stats, rings);
+	bpf_map__set_max_entries(skel->maps.free_slots, rings);
+	bpf_map__set_max_entries(skel->maps.hists, rings);
+	bpf_map__set_max_entries(skel->maps.exact, s->exact && !trial ? rings : 1);
+	if (!s->exact || trial)
+		bpf_map__set_max_entries(skel->maps.task_calls, 1);
+	bpf_map__set_max_entries(skel->maps.lock_index, s->rodata.index_mask + 1);
+	bpf_map__set_max_entries(skel->maps.stacks, stacks ? DEFAULT_MAX_STACKS : 1);
+	bpf_map__set_max_entries(skel->maps.stack_stats, stacks ? DEFAULT_MAX_STACKS : 1);
+	if (!o->want_ustacks || trial)
+		bpf_map__set_max_entries(skel->maps.ustacks, 1);
+	/* Path attribution needs no stack; flame graphs and samples the whole stack. */
+	bpf_map__set_value_size(skel->maps.stacks, MAX_STACK_DEPTH * sizeof(__u64));
+}
+
+/* A fresh object with this run's settings, and only the programs of `set` to load. */
+static struct uringlockstat_bpf *open_object(const struct session *s,
+					     const struct session_opts *o,
+					     const struct prog_set *set, bool trial)
+{
+	struct uringlockstat_bpf *skel = uringlockstat_bpf__open();
+	struct bpf_program *prog;
+	size_t i;
+
+	if (!skel)
+		return NULL;
+	memcpy(skel->rodata, &s->rodata, sizeof(s->rodata));
+	/* Counting starts once every hook is attached. */
+	skel->data->enabled = false;
+	size_maps(skel, s, o, trial);
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (!set->hook[i])
+			continue;
+		prog = hook_prog(skel, &hooks[i], s->use_btf);
+		bpf_program__set_autoload(prog, true);
+		if (s->target[i][0])
+			bpf_program__set_attach_target(prog, 0, s->target[i]);
+	}
+	bpf_program__set_autoload(skel->progs.find_rings, set->iter);
+	bpf_program__set_autoload(skel->progs.on_sample, set->sample);
+	return skel;
+}
+
+/* Load one program alone: does the verifier accept it here? */
+static int trial_load(const struct session *s, const struct session_opts *o,
+		      const struct prog_set *one)
+{
+	struct uringlockstat_bpf *skel = open_object(s, o, one, true);
+	int ret = skel ? uringlockstat_bpf__load(skel) : -errno;
+
+	uringlockstat_bpf__destroy(skel);
+	return ret;
+}
+
+/*
+ * Load the run's programs. With --mode auto, a failed load is followed by loading each program
+ * alone; those the kernel refuses are dropped (their figures, or their backend, lost and said
+ * so), and the rest is loaded again.
+ */
+static int load_object(struct session *s, const struct session_opts *o, struct report *rep,
+		       char *err, size_t err_size)
+{
+	libbpf_print_fn_t old_print;
+	struct prog_set one;
+	size_t i;
+	int ret;
+
+	s->skel = open_object(s, o, &s->progs, false);
+	if (!s->skel)
+		return -errno;
+	ret = uringlockstat_bpf__load(s->skel);
+	if (!ret || !o->mode_auto)
+		goto out;
+	uringlockstat_bpf__destroy(s->skel);
+	s->skel = NULL;
+	old_print = libbpf_set_print(NULL);
+	for (i = 0; i < NR_HOOKS; i++) {
+		char why[160];
+
+		if (!s->progs.hook[i])
+			continue;
+		memset(&one, 0, sizeof(one));
+		one.hook[i] = true;
+		ret = trial_load(s, o, &one);
+		if (!ret)
+			continue;
+		snprintf(why, sizeof(why), "loading %s failed: %s", bpf_program__name(
+			 hook_prog(s->names, &hooks[i], s->use_btf)), strerror(-ret));
+		if (!hook_lost(s, o, rep, i, why, err, err_size)) {
+			libbpf_set_print(old_print);
+			return -ENOTSUP;
+		}
+	}
+	memset(&one, 0, sizeof(one));
+	one.iter = s->progs.iter;
+	if (one.iter && trial_load(s, o, &one))
+		s->progs.iter = false;
+	memset(&one, 0, sizeof(one));
+	one.sample = s->progs.sample;
+	if (one.sample && trial_load(s, o, &one)) {
+		s->progs.sample = false;
+		set_reason(rep, BACKEND_SAMPLE, false, "loading the sampler failed%s", "");
+		s->sample = false;
+	}
+	libbpf_set_print(old_print);
+	s->skel = open_object(s, o, &s->progs, false);
+	if (!s->skel)
+		return -errno;
+	ret = uringlockstat_bpf__load(s->skel);
+out:
+	if (ret)
+		snprintf(err, err_size, "loading BPF programs failed: %s (run with -v for the "
+			 "verifier's log)", strerror(-ret));
+	return ret;
 }
 
 /* One line on what hidden kernel addresses cost this run. */
@@ -468,15 +793,52 @@ static void warn_hidden_kallsyms(const struct session *s, const struct report *r
 		len ? lost : "nothing this run measures depends on them");
 }
 
+/* The smallest power of two >= v (v <= 2^31). */
+static __u32 pow2_at_least(__u64 v)
+{
+	__u32 p = 1;
+
+	while (p < v && p < (1u << 31))
+		p <<= 1;
+	return p;
+}
+
+/* Settings the BPF side sees (rodata), the same for every load of this run. */
+static void set_rodata(struct session *s, const struct session_opts *o, const struct report *rep,
+		       const struct btf *vmlinux)
+{
+	struct uringlockstat_bpf__rodata *r = &s->rodata;
+	__u32 entries = pow2_at_least((__u64)o->max_rings * INDEX_PER_RING);
+	const char *skip = getenv("URINGLOCKSTAT_TEST_SKIP_END");
+
+	if (entries < INDEX_MIN_ENTRIES)
+		entries = INDEX_MIN_ENTRIES;
+	if (entries > INDEX_MAX_ENTRIES)
+		entries = INDEX_MAX_ENTRIES;
+	r->target_all = o->target_all;
+	r->follow_forks = o->follow_forks;
+	r->io_uring_release_addr = kallsyms_lookup("io_uring_release");
+	r->max_rings = o->max_rings;
+	r->want_paths = rep->paths_measured;
+	r->want_exact_stacks = s->exact && o->want_kstacks;
+	r->exact_on = s->exact;
+	r->contention_on = rep->backends[BACKEND_CONTENTION].active;
+	/* Tests of a missed contention_end: drop the contention half of every Nth one. */
+	r->test_skip_end_every = skip ? strtoul(skip, NULL, 10) : 0;
+	r->index_mask = entries - 1;
+	r->want_kstacks = o->want_kstacks && rep->backends[BACKEND_CONTENTION].active;
+	r->want_ustacks = o->want_ustacks;
+	r->owner_sample_mask = OWNER_SAMPLE_EVERY - 1;
+	r->mutex_always_slow = mutex_always_slow(vmlinux);
+}
+
 int session_open(struct session **out, const struct session_opts *o, struct report *rep,
 		 char *err, size_t err_size)
 {
-	struct bpf_program *prog, *progs[sizeof(hooks) / sizeof(hooks[0])] = {};
 	struct probe_results pr = {};
 	struct btf *vmlinux = NULL;
 	struct session *s;
-	bool use_btf, iter_ok, lockdep = false;
-	__u64 release_addr;
+	bool use_btf, enter_fexit = false;
 	size_t i;
 	int ret;
 
@@ -485,11 +847,10 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 		return -EPERM;
 	if (!have_vmlinux_btf(err, err_size))
 		return -ENOTSUP;
-	if (!choose_backends(o, &pr, rep, &use_btf, err, err_size))
+	if (!choose_backends(o, &pr, rep, &use_btf, &enter_fexit, err, err_size))
 		return stopping(o, err, err_size) ? -EINTR : -ENOTSUP;
 	if (stopping(o, err, err_size))
 		return -EINTR;
-	rep->light = o->light;
 	rep->target_all = o->target_all;
 
 	s = calloc(1, sizeof(*s));
@@ -498,125 +859,109 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	s->max_rings = o->max_rings;
 	s->stats_fd = -1;
 	s->verbose = o->verbose;
+	s->use_btf = use_btf;
+	s->enter_fexit = enter_fexit;
 	s->ncpus = libbpf_num_possible_cpus();
 	s->percpu = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(struct ring_stats));
-	s->percpu_hists = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(struct ring_hists));
-	s->zero_hists = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(struct ring_hists));
-	s->skel = uringlockstat_bpf__open();
-	if (!s->percpu || !s->percpu_hists || !s->zero_hists || !s->skel) {
+	s->percpu_hists = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(struct wait_hist));
+	s->zero_hists = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(struct wait_hist));
+	s->exact_buf = calloc(1, sizeof(struct exact_ring));
+	/* Opened for its programs' names and sections only; each load opens its own. */
+	s->names = uringlockstat_bpf__open();
+	if (!s->percpu || !s->percpu_hists || !s->zero_hists || !s->exact_buf || !s->names) {
 		snprintf(err, err_size, "cannot open the BPF object: %s", strerror(errno));
 		ret = -ENOMEM;
 		goto fail;
 	}
-
-	release_addr = kallsyms_lookup("io_uring_release");
-	s->skel->rodata->io_uring_release_addr = release_addr;
-	s->skel->rodata->target_all = o->target_all;
-	s->skel->rodata->follow_forks = o->follow_forks;
-	s->skel->rodata->max_rings = o->max_rings;
-	s->skel->rodata->want_paths = !o->no_paths;
-	bpf_map__set_max_entries(s->skel->maps.tracked, o->max_rings);
-	bpf_map__set_max_entries(s->skel->maps.rings, o->max_rings);
-	bpf_map__set_max_entries(s->skel->maps.stats, o->max_rings);
-	bpf_map__set_max_entries(s->skel->maps.free_slots, o->max_rings);
-
 	s->exact = rep->backends[BACKEND_EXACT].active;
 	s->sample = rep->backends[BACKEND_SAMPLE].active;
 	rep->paths_measured = s->exact && !o->no_paths;
 	rep->kstacks = o->want_kstacks;
 	rep->ustacks = o->want_ustacks;
-	s->skel->rodata->want_kstacks = o->want_kstacks && rep->backends[BACKEND_CONTENTION].active;
-	s->skel->rodata->want_ustacks = o->want_ustacks;
 	s->stacks_used = rep->paths_measured || o->want_kstacks || o->want_ustacks || s->sample;
-	if (!s->stacks_used) {
-		bpf_map__set_max_entries(s->skel->maps.stacks, 1);
-		bpf_map__set_max_entries(s->skel->maps.stack_stats, 1);
-	}
-	if (!o->want_ustacks)
-		bpf_map__set_max_entries(s->skel->maps.ustacks, 1);
-	/* Path attribution alone needs a few frames; flame graphs and samples the whole stack. */
-	bpf_map__set_value_size(s->skel->maps.stacks, (o->want_kstacks || s->sample ?
-						       MAX_STACK_DEPTH : PATH_STACK_DEPTH) *
-						      sizeof(__u64));
-	bpf_map__set_max_entries(s->skel->maps.lock_states, o->max_rings);
-	bpf_map__set_max_entries(s->skel->maps.hists, o->max_rings);
 
+	/* Each hook alone: a missing target loses the hook's figure, or its backend. */
 	vmlinux = btf__load_vmlinux_btf();
-	s->skel->rodata->mutex_always_slow = mutex_always_slow(vmlinux);
-	bpf_object__for_each_program(prog, s->skel->obj)
-		bpf_program__set_autoload(prog, false);
-	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
-		const struct hook *h = &hooks[i];
+	for (i = 0; i < NR_HOOKS; i++) {
+		char buf[160];
+		const char *why;
 
-		if (!hook_enabled(h, o, rep))
+		s->progs.hook[i] = hook_wanted(s, &hooks[i], o, rep);
+		if (!s->progs.hook[i])
 			continue;
-		if (!o->follow_forks && !strncmp(h->btf_prog, "fork", 4))
-			continue;
-		prog = prog_by_name(s, use_btf ? h->btf_prog : h->raw_prog);
-		if (h->backend == BACKEND_EXACT) {
-			prog = exact_prog(s, prog, h, vmlinux, &lockdep);
-			if (!prog)
-				continue;
+		why = hook_check(s, i, vmlinux, buf, sizeof(buf));
+		if (why && !hook_lost(s, o, rep, i, why, err, err_size)) {
+			btf__free(vmlinux);
+			ret = -ENOTSUP;
+			goto fail;
 		}
-		bpf_program__set_autoload(prog, true);
-		progs[i] = prog;
 	}
+	set_rodata(s, o, rep, vmlinux);
 	btf__free(vmlinux);
-	if (lockdep)
-		set_reason(rep, BACKEND_EXACT, true, "fentry/fexit on the mutex functions (%s: "
-			   "lockdep); every acquisition", "mutex_lock_nested and its variants");
+	/* Where the exact entry programs attach: their call sites are checked against it. */
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (hooks[i].lock_fn < 0 || !s->progs.hook[i])
+			continue;
+		s->rodata.lock_fn_addr[hooks[i].lock_fn] = kallsyms_lookup(s->target[i]);
+		/* The lockdep variants take a subclass too. */
+		s->rodata.lock_fn_args[hooks[i].lock_fn] = strstr(s->target[i], "_nested") ? 2 : 1;
+	}
+	if (s->lockdep && s->exact)
+		set_reason(rep, BACKEND_EXACT, true, "fentry on the mutex functions (%s: lockdep); "
+			   "every acquisition", "mutex_lock_nested and its variants");
 	probe_feature(FEAT_TASK_FILE_ITER, &pr);
 	/* Without io_uring_release's address the iterator knows rings by their file's name. */
-	iter_ok = pr.f[FEAT_TASK_FILE_ITER].ok;
-	bpf_program__set_autoload(s->skel->progs.find_rings, iter_ok);
-	bpf_program__set_autoload(s->skel->progs.on_sample, rep->backends[BACKEND_SAMPLE].active);
+	s->progs.iter = pr.f[FEAT_TASK_FILE_ITER].ok;
+	s->progs.sample = s->sample;
 
 	if (stopping(o, err, err_size)) {
 		ret = -EINTR;
 		goto fail;
 	}
-	ret = uringlockstat_bpf__load(s->skel);
-	if (ret && stopping(o, err, err_size)) {
+	ret = load_object(s, o, rep, err, err_size);
+	if (ret && stopping(o, err, err_size))
 		ret = -EINTR;
+	if (ret)
 		goto fail;
-	}
-	if (ret) {
-		snprintf(err, err_size, "loading BPF programs failed: %s (run with -v for the "
-			 "verifier's log)", strerror(-ret));
-		goto fail;
-	}
-	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+	for (i = 0; i < NR_HOOKS; i++) {
 		const struct hook *h = &hooks[i];
-		const char *name;
 		struct bpf_link *link;
+		char why[160];
 
-		prog = progs[i];
-		if (!prog)
+		/* A backend switched off by an earlier failure has its hooks cleared. */
+		if (!s->progs.hook[i])
 			continue;
 		if (stopping(o, err, err_size)) {
 			ret = -EINTR;
 			goto fail;
 		}
-		name = bpf_program__name(prog);
-		link = bpf_program__attach(prog);
+		link = bpf_program__attach(hook_prog(s->skel, h, s->use_btf));
 		if (!link) {
 			ret = -errno;
-			if (h->backend != BACKEND_COUNT && o->mode_auto) {
-				set_reason(rep, h->backend, false, "attach failed: %s",
-					   strerror(-ret));
-				continue;
-			}
-			snprintf(err, err_size, "cannot attach %s: %s", name, strerror(-ret));
-			goto fail;
+			snprintf(why, sizeof(why), "cannot attach %s: %s",
+				 bpf_program__name(hook_prog(s->skel, h, s->use_btf)),
+				 strerror(-ret));
+			if (!hook_lost(s, o, rep, i, why, err, err_size))
+				goto fail;
+			continue;
 		}
-		s->links[s->nr_links++] = link;
+		s->links[s->nr_links] = link;
+		s->link_hook[s->nr_links++] = i;
 	}
+	if (!any_backend(rep)) {
+		snprintf(err, err_size, "no backend can run on this kernel (see 'uringlockstat "
+			 "probe')");
+		ret = -ENOTSUP;
+		goto fail;
+	}
+	/* Every hook in place: count from here on. */
+	s->skel->data->enabled = true;
 	if (stopping(o, err, err_size)) {
 		ret = -EINTR;
 		goto fail;
 	}
 	prepare_hists(s, 0);
-	if (iter_ok) {
+	if (s->progs.iter) {
 		s->iter_link = bpf_program__attach_iter(s->skel->progs.find_rings, NULL);
 		if (!s->iter_link) {
 			ret = -errno;
@@ -639,6 +984,8 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 		if (ret) {
 			if (!o->mode_auto)
 				goto fail;
+			/* Off in the report, and on no CPU: detach those already attached. */
+			detach_sampling(s);
 			set_reason(rep, BACKEND_SAMPLE, false, "%s", err);
 			s->sample = false;
 			err[0] = '\0';
@@ -728,6 +1075,62 @@ static ssize_t read_snapshots(struct session *s)
 	return len / sizeof(struct ring_snapshot);
 }
 
+/* The path of an exact acquisition from its call site. */
+static enum lock_path caller_path(const struct session *s, __u64 ip)
+{
+	return ip && s->ksyms ? path_of_stack(s->ksyms, &ip, 1) : PATH_OTHER;
+}
+
+/* A ring's call site entry i (EXACT_CALLERS: the one for unknown or overflowing sites). */
+static const struct exact_caller *exact_caller(const struct exact_ring *e, size_t i)
+{
+	return i < EXACT_CALLERS ? &e->callers[i] : &e->callers_other;
+}
+
+/* The exact backend's figures of a ring (one copy, written under its lock), and its paths. */
+static void read_exact(struct session *s, __u32 slot, struct ring_report *r)
+{
+	const struct exact_ring *e = s->exact_buf;
+	struct ring_stats *sum = &r->sum;
+	__u64 contended = 0;
+	size_t i;
+
+	memset(r->paths, 0, sizeof(r->paths));
+	if (bpf_map__lookup_elem(s->skel->maps.exact, &slot, sizeof(slot), s->exact_buf,
+				 sizeof(*s->exact_buf), 0))
+		return;
+	sum->acquisitions = e->acquisitions;
+	sum->holds = e->acquisitions;
+	sum->trylocks = e->trylocks;
+	/* A trylock still held when read counts as failed until its release. */
+	sum->trylocks_failed = sum->trylock_calls > e->trylocks ? sum->trylock_calls - e->trylocks : 0;
+	sum->handoffs = e->handoffs;
+	sum->acquire_wait_ns_total = e->acquire_wait_ns_total;
+	sum->acquire_wait_ns_max = e->acquire_wait_ns_max;
+	sum->hold_ns_total = e->hold_ns_total;
+	sum->hold_ns_max = e->hold_ns_max;
+	memcpy(r->hists.acquire_wait, e->acquire_wait, sizeof(r->hists.acquire_wait));
+	/* BPF counts contended waits only: the others were taken at once. */
+	for (i = 0; i < HIST_BUCKETS; i++)
+		contended += e->acquire_wait[i];
+	if (e->acquisitions > contended)
+		r->hists.acquire_wait[0] += e->acquisitions - contended;
+	memcpy(r->hists.hold, e->hold, sizeof(r->hists.hold));
+	if (!s->rodata.want_paths)
+		return;
+	for (i = 0; i <= EXACT_CALLERS; i++) {
+		const struct exact_caller *c = exact_caller(e, i);
+		struct path_totals *p;
+
+		if (!c->count)
+			continue;
+		p = &r->paths[caller_path(s, c->ip)];
+		p->acquisitions += c->count;
+		p->wait_ns += c->wait_ns;
+		p->hold_ns += c->hold_ns;
+	}
+}
+
 static void read_ring(struct session *s, __u32 slot, struct ring_report *r)
 {
 	struct ring_stats *sum = &r->sum;
@@ -760,32 +1163,21 @@ static void read_ring(struct session *s, __u32 slot, struct ring_report *r)
 		sum->wait_ns_total += c->wait_ns_total;
 		if (c->wait_ns_max > sum->wait_ns_max)
 			sum->wait_ns_max = c->wait_ns_max;
-		sum->acquisitions += c->acquisitions;
-		sum->trylocks += c->trylocks;
-		sum->trylocks_failed += c->trylocks_failed;
-		sum->handoffs += c->handoffs;
-		sum->acquire_wait_ns_total += c->acquire_wait_ns_total;
-		if (c->acquire_wait_ns_max > sum->acquire_wait_ns_max)
-			sum->acquire_wait_ns_max = c->acquire_wait_ns_max;
-		sum->hold_ns_total += c->hold_ns_total;
-		if (c->hold_ns_max > sum->hold_ns_max)
-			sum->hold_ns_max = c->hold_ns_max;
-		sum->holds += c->holds;
+		sum->trylock_calls += c->trylock_calls;
 	}
 	/* No entry: no event yet that has a histogram (created on the first one). */
 	memset(&r->hists, 0, sizeof(r->hists));
 	if (!bpf_map__lookup_elem(s->skel->maps.hists, &slot, sizeof(slot), s->percpu_hists,
-				  sizeof(struct ring_hists) * s->ncpus, 0)) {
-		__u64 *dst = (__u64 *)&r->hists;
-		size_t n = sizeof(r->hists) / sizeof(__u64), i;
+				  sizeof(struct wait_hist) * s->ncpus, 0)) {
+		size_t i;
 
 		for (cpu = 0; cpu < s->ncpus; cpu++) {
-			const __u64 *src = (const __u64 *)&s->percpu_hists[cpu];
-
-			for (i = 0; i < n; i++)
-				dst[i] += src[i];
+			for (i = 0; i < HIST_BUCKETS; i++)
+				r->hists.wait[i] += s->percpu_hists[cpu].wait[i];
 		}
 	}
+	if (s->exact)
+		read_exact(s, slot, r);
 }
 
 /* Path of an acquisition stack, classified once per stack id. */
@@ -883,10 +1275,8 @@ static void read_stack_stats(struct session *s, struct report *rep)
 	struct stack_stats st;
 	size_t i;
 
-	for (i = 0; i < rep->nr_rings; i++) {
-		memset(rep->rings[i].paths, 0, sizeof(rep->rings[i].paths));
+	for (i = 0; i < rep->nr_rings; i++)
 		rep->rings[i].samples_held = 0;
-	}
 	rep->lock_samples = 0;
 	while (!bpf_map__get_next_key(s->skel->maps.stack_stats, prev, &next, sizeof(next))) {
 		key = next;
@@ -906,13 +1296,6 @@ static void read_stack_stats(struct session *s, struct report *rep)
 			if (stack_lock_code(s, key.stack_id))
 				rep->lock_samples += st.count;
 			continue;
-		}
-		if (key.kind == STACK_EXACT && key.slot < rep->nr_rings && rep->paths_measured) {
-			struct path_totals *p = &rep->rings[key.slot].paths[stack_path(s, key.stack_id)];
-
-			p->acquisitions += st.count;
-			p->wait_ns += st.wait_ns;
-			p->hold_ns += st.hold_ns;
 		}
 	}
 }
@@ -1104,10 +1487,31 @@ out:
 	return ret;
 }
 
+/*
+ * Mark dead the tracked-lock index entries of expiring slots: the hot programs stop finding
+ * them, and a new ring's insert reuses them. Only this function and BPF's track_ring kill
+ * entries, and BPF changes only free or dead ones, so a live entry read here is still the
+ * same when written.
+ */
+static void kill_index_entries(struct session *s, const bool *expiring)
+{
+	struct bpf_map *map = s->skel->maps.lock_index;
+	__u32 k, n = bpf_map__max_entries(map);
+	struct lock_index_entry e;
+
+	for (k = 0; k < n; k++) {
+		if (bpf_map__lookup_elem(map, &k, sizeof(k), &e, sizeof(e), 0) ||
+		    e.lock <= INDEX_DEAD || e.slot >= s->max_rings || !expiring[e.slot])
+			continue;
+		e.lock = INDEX_DEAD;
+		bpf_map__update_elem(map, &k, sizeof(k), &e, sizeof(e), BPF_EXIST);
+	}
+}
+
 int session_expire(struct session *s, struct report *rep, __u64 now_ns, __u64 ttl_ns)
 {
 	struct uringlockstat_bpf *skel = s->skel;
-	size_t state_size = bpf_map__value_size(skel->maps.lock_states);
+	size_t state_size = sizeof(struct exact_ring);
 	void *zero_stats = NULL, *zero_state = NULL;
 	bool *expiring = NULL;
 	__u32 slot, nr = rep->nr_rings < s->max_rings ? rep->nr_rings : s->max_rings;
@@ -1162,6 +1566,7 @@ int session_expire(struct session *s, struct report *rep, __u64 now_ns, __u64 tt
 	     delete_slot_entries(skel->maps.stack_stats, expiring, s->max_rings, true,
 				 offsetof(struct stack_key, slot))))
 		goto out;
+	kill_index_entries(s, expiring);
 	for (slot = 0; slot < nr; slot++) {
 		struct ring_info zero_info = {};
 
@@ -1171,9 +1576,10 @@ int session_expire(struct session *s, struct report *rep, __u64 now_ns, __u64 tt
 				     s->ncpus * sizeof(struct ring_stats), BPF_ANY);
 		/* Zeroed, not deleted: the next ring in the slot needs no allocation. */
 		bpf_map__update_elem(skel->maps.hists, &slot, sizeof(slot), s->zero_hists,
-				     s->ncpus * sizeof(struct ring_hists), BPF_ANY);
-		bpf_map__update_elem(skel->maps.lock_states, &slot, sizeof(slot), zero_state,
-				     state_size, BPF_ANY);
+				     s->ncpus * sizeof(struct wait_hist), BPF_ANY);
+		if (s->exact)
+			bpf_map__update_elem(skel->maps.exact, &slot, sizeof(slot), zero_state,
+					     state_size, BPF_ANY);
 		bpf_map__update_elem(skel->maps.rings, &slot, sizeof(slot), &zero_info,
 				     sizeof(zero_info), BPF_ANY);
 		memset(&rep->rings[slot], 0, sizeof(rep->rings[slot]));
@@ -1227,9 +1633,78 @@ static void add_lock_leaf(struct stack_entry *e, __u32 lock_fn)
 	e->nr_kframes++;
 }
 
+/* A new zeroed entry at the end of the set, or NULL without memory. */
+static struct stack_entry *new_stack_entry(struct stack_set *out, size_t *cap)
+{
+	struct stack_entry *e;
+
+	if (out->nr == *cap) {
+		size_t n = *cap ? *cap * 2 : 256;
+		void *p = realloc(out->entries, n * sizeof(*out->entries));
+
+		if (!p)
+			return NULL;
+		out->entries = p;
+		*cap = n;
+	}
+	e = &out->entries[out->nr++];
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+/*
+ * The exact backend's acquisitions without whole stacks: one stack per call site, the lock
+ * function under the function that called it.
+ */
+static int exact_caller_stacks(struct session *s, struct stack_set *out, size_t *cap)
+{
+	__u32 slot, nr = s->skel->bss->next_slot;
+	const struct exact_ring *x = s->exact_buf;
+	char buf[64];
+	size_t i;
+
+	if (nr > s->max_rings)
+		nr = s->max_rings;
+	for (slot = 0; slot < nr; slot++) {
+		struct ring_info info;
+
+		if (bpf_map__lookup_elem(s->skel->maps.rings, &slot, sizeof(slot), &info,
+					 sizeof(info), 0) || !info.ctx ||
+		    bpf_map__lookup_elem(s->skel->maps.exact, &slot, sizeof(slot), s->exact_buf,
+					 sizeof(*s->exact_buf), 0))
+			continue;
+		for (i = 0; i <= EXACT_CALLERS; i++) {
+			const struct exact_caller *c = exact_caller(x, i);
+			const char *name;
+			struct stack_entry *e;
+
+			if (!c->count)
+				continue;
+			e = new_stack_entry(out, cap);
+			if (!e)
+				return -ENOMEM;
+			e->slot = slot;
+			e->tgid = info.tgid;
+			e->kind = STACK_EXACT;
+			e->count = c->count;
+			e->wait_ns = c->wait_ns;
+			e->hold_ns = c->hold_ns;
+			e->path = caller_path(s, c->ip);
+			e->kframes = calloc(1, sizeof(char *));
+			name = c->ip && s->ksyms ? kframe_name(s->ksyms, c->ip, s->verbose, buf,
+							       sizeof(buf)) : NULL;
+			if (e->kframes && name)
+				e->kframes[e->nr_kframes++] = strdup(name);
+			add_lock_leaf(e, c->lock_fn);
+		}
+	}
+	return 0;
+}
+
 int session_read_stacks(struct session *s, struct stack_set *out)
 {
 	struct stack_key key, next, *prev = NULL;
+	bool callers = s->exact && !s->rodata.want_exact_stacks && !s->rodata.want_ustacks;
 	struct stack_stats st;
 	size_t cap = 0;
 
@@ -1237,6 +1712,8 @@ int session_read_stacks(struct session *s, struct stack_set *out)
 	out->nr = 0;
 	if (!s->stacks_used)
 		return 0;
+	if (callers && s->rodata.want_paths && exact_caller_stacks(s, out, &cap))
+		return -ENOMEM;
 	while (!bpf_map__get_next_key(s->skel->maps.stack_stats, prev, &next, sizeof(next))) {
 		struct stack_entry *e;
 
@@ -1245,17 +1722,9 @@ int session_read_stacks(struct session *s, struct stack_set *out)
 		if (bpf_map__lookup_elem(s->skel->maps.stack_stats, &key, sizeof(key), &st,
 					 sizeof(st), 0))
 			continue;
-		if (out->nr == cap) {
-			void *p;
-
-			cap = cap ? cap * 2 : 256;
-			p = realloc(out->entries, cap * sizeof(*out->entries));
-			if (!p)
-				return -ENOMEM;
-			out->entries = p;
-		}
-		e = &out->entries[out->nr++];
-		memset(e, 0, sizeof(*e));
+		e = new_stack_entry(out, &cap);
+		if (!e)
+			return -ENOMEM;
 		e->slot = key.slot;
 		e->tgid = key.tgid;
 		e->kind = key.kind;
@@ -1297,18 +1766,22 @@ void session_close(struct session *s)
 
 	if (!s)
 		return;
-	/* Detach in reverse: contention_begin goes before contention_end. */
+	/* Nothing is counted while hooks go: a lock call seen without its unlock is not. */
+	if (s->skel && s->skel->data)
+		s->skel->data->enabled = false;
+	/*
+	 * Detach in reverse: the lock functions before mutex_unlock, contention_begin before
+	 * contention_end.
+	 */
 	for (i = s->nr_links - 1; i >= 0; i--)
 		bpf_link__destroy(s->links[i]);
 	bpf_link__destroy(s->iter_link);
-	for (i = 0; i < s->nr_perf; i++) {
-		bpf_link__destroy(s->perf_links[i]);
-		close(s->perf_fds[i]);
-	}
+	detach_sampling(s);
 	free(s->perf_links);
 	free(s->perf_fds);
 	usyms_free(s->usyms);
 	uringlockstat_bpf__destroy(s->skel);
+	uringlockstat_bpf__destroy(s->names);
 	if (s->stats_fd >= 0)
 		close(s->stats_fd);
 	ksyms_free(s->ksyms);
@@ -1317,6 +1790,7 @@ void session_close(struct session *s)
 	free(s->percpu);
 	free(s->percpu_hists);
 	free(s->zero_hists);
+	free(s->exact_buf);
 	free(s->snaps);
 	free(s);
 }
