@@ -145,6 +145,13 @@ live-check: all
 vmcheck: static
 	$(Q)tests/vm/run $(OUT) $(VM_KERNELS)
 
+# Attach and detach (`probe`, the exact backend) 10 times while io_uring workloads run, on
+# each kernel with 2 vCPUs under multi-threaded TCG; the kernel log must stay clean
+# (tests/vm/busy_attach). Several minutes per kernel: not part of `check`.
+.PHONY: busyattachcheck
+busyattachcheck: static
+	$(Q)tests/vm/busy_attach $(OUT) $(VM_KERNELS)
+
 # tools/vmtest itself: every way KVM fails falls back to TCG, remembered for the host boot.
 .PHONY: vmtest-check
 vmtest-check: static
