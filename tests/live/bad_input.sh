@@ -48,7 +48,8 @@ assert_eq "rings of a process without io_uring" "$(jqv "$T/none.json" '.rings | 
 grep -q "no io_uring rings found" "$T/out" || fail "text report does not say no rings: $(cat "$T/out")"
 
 # The target exits mid-run: the summary is still written, marked partial.
-"$BENCH" --duration 1 --json >"$T/b.json" &
+# 3 s: set-up takes most of a second on a loaded machine, and the ring must be seen first.
+"$BENCH" --duration 3 --json >"$T/b.json" &
 b=$!
 PIDS+=("$b")
 start=$(date +%s)

@@ -6,11 +6,15 @@
 # carry no kernel address without -v.
 if [ -z "${URINGLOCKSTAT_IN_MOUNT_NS:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null
 then
-	URINGLOCKSTAT_IN_MOUNT_NS=1 exec unshare -m --propagation private bash "$0" "$@"
+	# Not --propagation private: that remounts / private, which fails in a chroot where / is
+	# no mount point. /proc alone is made private below, before anything is mounted on it.
+	URINGLOCKSTAT_IN_MOUNT_NS=1 exec unshare -m --propagation unchanged bash "$0" "$@"
 fi
 . "$(dirname "$0")/lib.bash"
 need_root
 [ -n "${URINGLOCKSTAT_IN_MOUNT_NS:-}" ] || skip "needs unshare(1) for a private mount namespace"
+# The bind mount below must not propagate to the host's /proc.
+mount --make-rprivate /proc || skip "cannot make /proc private in the new mount namespace"
 
 sed 's/^[0-9a-fA-F]*/0000000000000000/' /proc/kallsyms >"$T/kallsyms"
 [ "$(grep -c . "$T/kallsyms")" -gt 1000 ] || fail "no copy of /proc/kallsyms"

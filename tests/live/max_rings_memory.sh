@@ -17,7 +17,8 @@ assert_eq "lines on stderr" "$(grep -c . "$T/err")" 1
 grep -Eq '^uringlockstat: --max-rings 1048576 needs [0-9.]+ GiB of memory .*more than [0-9.]+ [KMG]iB' \
 	"$T/err" || fail "the refusal names no size: $(cat "$T/err")"
 [ -s "$T/out" ] && fail "output on stdout: $(head -3 "$T/out")"
-[ "$ms" -lt 500 ] || fail "refusal took $ms ms"
+# Generous for a loaded machine: allocating first took seconds and ended in the OOM killer.
+[ "$ms" -lt 3000 ] || fail "refusal took $ms ms"
 echo "ok: refused in $ms ms: $(cat "$T/err")"
 
 # 4096 rings fit: the run goes ahead.
