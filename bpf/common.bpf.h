@@ -10,6 +10,8 @@
 const volatile bool target_all = false;     /* profile every process */
 const volatile bool follow_forks = false;   /* children of targets become targets */
 const volatile __u64 io_uring_release_addr = 0; /* identifies io_uring files */
+/* io_ring_exit_work: the work a ring's teardown queues (its last SQ head); 0 if unknown. */
+const volatile __u64 io_ring_exit_work_addr = 0;
 const volatile __u32 max_rings = DEFAULT_MAX_RINGS;
 /* Record each exact acquisition's call site, for its path (the exact backend's --paths). */
 const volatile bool want_paths = true;
@@ -22,9 +24,9 @@ const volatile bool contention_on = false;
  * Address of the function each exact entry program is attached to (enum lock_fn order), from
  * /proc/kallsyms; 0 when unknown, and then no call site is taken.
  */
-const volatile __u64 lock_fn_addr[4] = {};
+const volatile __u64 lock_fn_addr[LOCK_FN_COUNT] = {};
 /* How many arguments each of those functions has (lockdep's _nested ones have two). */
-const volatile __u32 lock_fn_args[4] = { 1, 1, 1, 1 };
+const volatile __u32 lock_fn_args[LOCK_FN_COUNT] = {};
 /* Tests only: drop the contention backend's half of every Nth contention_end (0: none). */
 const volatile __u32 test_skip_end_every = 0;
 /* Tracked-lock index: entries - 1 (a power of two minus one, at most INDEX_MAX_ENTRIES - 1). */

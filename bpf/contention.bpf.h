@@ -36,12 +36,18 @@ static __always_inline bool task_waiting(struct task_struct *task)
 /* Is the task the first waiter queued on the mutex (it spins again after a wake-up)? */
 static __always_inline bool first_waiter(struct mutex *lock, struct task_struct *task)
 {
+	struct mutex___first_waiter *newer = (void *)lock;
 	struct mutex_waiter *waiter;
 	__u64 first;
 
-	/* Without a wait list to read: assume it is (the older rule, never a new episode). */
-	if (!bpf_core_field_exists(lock->wait_list) ||
-	    !bpf_core_field_exists(struct mutex_waiter, task))
+	if (!bpf_core_field_exists(struct mutex_waiter, task))
+		return true;
+	if (bpf_core_field_exists(newer->first_waiter)) {
+		waiter = BPF_CORE_READ(newer, first_waiter);
+		return waiter && (__u64)BPF_CORE_READ(waiter, task) == (__u64)task;
+	}
+	/* Neither a first waiter nor a wait list to read: assume it is (never a new episode). */
+	if (!bpf_core_field_exists(lock->wait_list))
 		return true;
 	first = (__u64)BPF_CORE_READ(lock, wait_list.next);
 	if (first == (__u64)lock + bpf_core_field_offset(struct mutex, wait_list))

@@ -68,6 +68,11 @@ struct mutex_waiter {
 	struct task_struct *task;
 };
 
+/* Newer kernels (7.x) point at the first waiter instead of heading a wait list. */
+struct mutex___first_waiter {
+	struct mutex_waiter *first_waiter;
+};
+
 struct thread_info {
 	__u32 cpu;
 };
@@ -136,6 +141,10 @@ struct files_struct {
 	struct fdtable *fdt;
 };
 
+struct work_struct {
+	void *func;
+};
+
 struct io_ring_ctx {
 	unsigned int flags;
 	struct task_struct *submitter_task;
@@ -143,6 +152,7 @@ struct io_ring_ctx {
 	unsigned int cached_sq_head;
 	unsigned int sq_entries;
 	unsigned int cq_entries;
+	struct work_struct exit_work;
 };
 
 struct io_uring_task {

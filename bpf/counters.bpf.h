@@ -138,6 +138,53 @@ int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 			     BPF_CORE_READ(regs, r10), ret);
 }
 
+/*
+ * A ring's teardown began: io_uring_release queues ctx->exit_work (io_ring_exit_work) once per
+ * closed ring, in the closing task, after the last submission. Keep its last SQ head, so that
+ * the SQ-head count of a ring closed between two snapshots is complete. Every work item queued
+ * in the system comes here: compare the function first.
+ */
+static __always_inline int on_queue_work(__u64 func, __u64 work)
+{
+	struct io_ring_ctx *ctx;
+	struct ring_info *info;
+	__u32 slot;
+
+	if (func != io_ring_exit_work_addr || !io_ring_exit_work_addr)
+		return 0;
+	ctx = (struct io_ring_ctx *)(work - bpf_core_field_offset(struct io_ring_ctx, exit_work));
+	slot = tracked_slot(lock_of(ctx));
+	if (slot == RING_SLOT_NONE)
+		return 0;
+	info = bpf_map_lookup_elem(&rings, &slot);
+	if (!info || info->ctx != (__u64)ctx)
+		return 0;
+	info->sq_head_end = BPF_CORE_READ(ctx, cached_sq_head);
+	/* The head before the flag that says it is there. */
+	__sync_lock_test_and_set(&info->ended, 1);
+	return 0;
+}
+
+SEC("tp_btf/workqueue_queue_work")
+int BPF_PROG(queue_work_btf, int req_cpu, void *pwq, struct work_struct *work)
+{
+	__u64 addr;
+
+	/* A direct load through the typed argument: no helper call for the other works. */
+	if ((__u64)work->func != io_ring_exit_work_addr || !io_ring_exit_work_addr)
+		return 0;
+	/* The argument as a number (the verifier allows no arithmetic on the typed pointer). */
+	if (bpf_probe_read_kernel(&addr, sizeof(addr), &((__u64 *)ctx)[2]))
+		return 0;
+	return on_queue_work(io_ring_exit_work_addr, addr);
+}
+
+SEC("raw_tp/workqueue_queue_work")
+int BPF_PROG(queue_work_raw, int req_cpu, void *pwq, struct work_struct *work)
+{
+	return on_queue_work((__u64)BPF_CORE_READ(work, func), (__u64)work);
+}
+
 /* The stats of the ring an io_uring event names, while counting is on. */
 static __always_inline struct ring_stats *counting_ring(struct io_ring_ctx *ctx)
 {

@@ -11,7 +11,7 @@
 #define URINGLOCKSTAT_EXACT_BPF_H
 
 /*
- * The return address into the caller of the traced lock function, read from the trampoline's
+ * The return address into the caller of the traced function, read from the trampoline's
  * frame. ctx points at the arguments the trampoline saved below its frame pointer; above lie
  * (an fexit return-value slot, if another tool put one there), the saved frame pointer, the
  * return address into the lock function (its __fentry__ call), and the lock function's own
@@ -23,7 +23,7 @@ static __always_inline __u64 lock_caller(void *ctx, __u32 lock_fn)
 {
 	__u64 words[3], fn;
 
-	if (!want_paths || lock_fn > LOCK_FN_TRYLOCK)
+	if (!want_paths || lock_fn >= LOCK_FN_COUNT)
 		return 0;
 	fn = lock_fn_addr[lock_fn];
 	/* Past the saved arguments: one word per argument of the function. */
@@ -119,55 +119,16 @@ static __always_inline struct exact_caller *caller_of(struct exact_ring *r, __u6
 }
 
 /*
- * An acquisition released: every figure of the ring, written while the lock is still held.
- * A handoff: released on another CPU than the hold before it (the lock moved between CPUs).
+ * A tracked lock released: every figure of the ring, written while the lock is still held.
+ * Counted here, not at the lock call: an acquisition whose lock call the kernel did not give
+ * our program (a preempted run of it on that CPU makes the kernel skip the others there) is
+ * counted still, untimed (unlock_unknown). A handoff: released on another CPU than the hold
+ * before it.
  */
-static __always_inline void count_release(__u32 slot, struct exact_ring *r, struct lock_call *call,
-					  __u32 prev_release_cpu, __u32 release_cpu)
+static __noinline int on_unlock(void *ctx, struct mutex *lock, __u64 key, __u32 slot)
 {
-	__u64 now = bpf_ktime_get_ns(), acquired, wait_ns, hold_ns;
+	__u64 now, acquired, wait_ns = 0, hold_ns;
 	struct exact_caller *c;
-
-	acquired = call->start_ns;
-	wait_ns = 0;
-	/* Contended: taken at contention_end. Else at once (its wait counts in bucket 0). */
-	if (call->acquire_ns) {
-		acquired = call->acquire_ns;
-		wait_ns = acquired - call->start_ns;
-		r->acquire_wait_ns_total += wait_ns;
-		if (wait_ns > r->acquire_wait_ns_max)
-			r->acquire_wait_ns_max = wait_ns;
-		hist_add(r->acquire_wait, wait_ns);
-	}
-	hold_ns = now - acquired;
-	if (prev_release_cpu && prev_release_cpu != release_cpu)
-		r->handoffs++;
-	r->acquisitions++;
-	if (call->lock_fn == LOCK_FN_TRYLOCK)
-		r->trylocks++;
-	r->hold_ns_total += hold_ns;
-	if (hold_ns > r->hold_ns_max)
-		r->hold_ns_max = hold_ns;
-	hist_add(r->hold, hold_ns);
-	c = caller_of(r, call->caller, call->lock_fn);
-	c->count++;
-	c->wait_ns += wait_ns;
-	c->hold_ns += hold_ns;
-	if (want_exact_stacks || want_ustacks) {
-		struct stack_stats *ss = stack_stats_of(slot, call->stack_id, call->ustack_id,
-							STACK_EXACT, call->lock_fn);
-
-		if (ss) {
-			ss->count++;
-			ss->wait_ns += wait_ns;
-			ss->hold_ns += hold_ns;
-		}
-	}
-}
-
-/* mutex_unlock of a tracked lock: count the release (a subprogram, so that a miss is short). */
-static __noinline int on_unlock(struct mutex *lock, __u64 key, __u32 slot)
-{
 	struct lock_call *call;
 	struct task_calls *t;
 	struct exact_ring *r;
@@ -182,18 +143,58 @@ static __noinline int on_unlock(struct mutex *lock, __u64 key, __u32 slot)
 	r->release_cpu = cpu;
 	if (!enabled)
 		return 0;
+	if (prev && prev != cpu)
+		r->handoffs++;
+	r->acquisitions++;
 	/*
 	 * The unlocking task owns the mutex: its address is in the owner word, flags aside (a
 	 * direct load through the typed argument, no helper call).
 	 */
 	t = task_calls_of(lock->owner.counter & ~MUTEX_FLAGS, false);
 	call = t ? lock_call_of(t, key) : 0;
+	/*
+	 * The path: where the lock was taken, or for a lock call not seen, where it is released
+	 * (less sure: a mutex_unlock that ends a function may be a tail call from its caller).
+	 */
+	c = call ? caller_of(r, call->caller, call->lock_fn) :
+		   caller_of(r, lock_caller(ctx, LOCK_FN_UNLOCK), LOCK_FN_LOCK);
+	c->count++;
 	if (!call) {
 		__sync_fetch_and_add(&failures.unlock_unknown, 1);
 		return 0;
 	}
 	call->lock = 0;
-	count_release(slot, r, call, prev, cpu);
+	now = bpf_ktime_get_ns();
+	acquired = call->start_ns;
+	/* Contended: taken at contention_end. Else at once (its wait counts in bucket 0). */
+	if (call->acquire_ns) {
+		acquired = call->acquire_ns;
+		wait_ns = acquired - call->start_ns;
+		r->acquire_wait_ns_total += wait_ns;
+		if (wait_ns > r->acquire_wait_ns_max)
+			r->acquire_wait_ns_max = wait_ns;
+		hist_add(r->acquire_wait, wait_ns);
+	}
+	hold_ns = now - acquired;
+	r->holds++;
+	if (call->lock_fn == LOCK_FN_TRYLOCK)
+		r->trylocks++;
+	r->hold_ns_total += hold_ns;
+	if (hold_ns > r->hold_ns_max)
+		r->hold_ns_max = hold_ns;
+	hist_add(r->hold, hold_ns);
+	c->wait_ns += wait_ns;
+	c->hold_ns += hold_ns;
+	if (want_exact_stacks || want_ustacks) {
+		struct stack_stats *ss = stack_stats_of(slot, call->stack_id, call->ustack_id,
+							STACK_EXACT, call->lock_fn);
+
+		if (ss) {
+			ss->count++;
+			ss->wait_ns += wait_ns;
+			ss->hold_ns += hold_ns;
+		}
+	}
 	return 0;
 }
 
@@ -205,7 +206,7 @@ int BPF_PROG(unlock_entry, struct mutex *lock)
 
 	if (slot == RING_SLOT_NONE)
 		return 0;
-	return on_unlock(lock, key, slot);
+	return on_unlock(ctx, lock, key, slot);
 }
 
 /* Entry of a lock function on any mutex. */

@@ -60,6 +60,8 @@ struct ring_info {
 	char comm[16];
 	/* &ctx->uring_lock while this slot is the lock's ring; 0 once freed or replaced. */
 	__u64 lock;
+	__u32 sq_head_end;   /* ctx->cached_sq_head when its teardown began (closed) */
+	__u32 ended;         /* sq_head_end is set */
 };
 
 /* States of a tracked-lock index entry besides lock -> slot. */
@@ -119,13 +121,16 @@ struct wait_hist {
 	__u64 wait[HIST_BUCKETS];
 };
 
-/* One call site of a mutex function on a ring's lock: what it acquired, waited and held. */
+/*
+ * One call site of a lock function on a ring's lock (or of mutex_unlock, for an acquisition
+ * whose lock call was not seen): the acquisitions it took, their waits and holds.
+ */
 struct exact_caller {
 	__u64 ip;      /* return address into the caller; 0: free entry */
 	__u64 count;
-	__u64 wait_ns;
+	__u64 wait_ns; /* of the timed ones */
 	__u64 hold_ns;
-	__u32 lock_fn; /* enum lock_fn */
+	__u32 lock_fn; /* enum lock_fn called there */
 	__u32 pad;
 };
 
@@ -135,7 +140,8 @@ struct exact_caller {
  * lose nothing even where BPF programs are preempted, and the figures need no per-CPU copies.
  */
 struct exact_ring {
-	__u64 acquisitions;
+	__u64 acquisitions; /* releases: counted even when the lock call was not seen */
+	__u64 holds;        /* ... of which the lock call was seen: timed */
 	__u64 trylocks;
 	__u64 handoffs;
 	__u64 acquire_wait_ns_total;
@@ -160,6 +166,8 @@ enum lock_fn {
 	LOCK_FN_INTERRUPTIBLE,
 	LOCK_FN_KILLABLE,
 	LOCK_FN_TRYLOCK,
+	LOCK_FN_UNLOCK, /* not a lock function: mutex_unlock, whose call site names the path */
+	LOCK_FN_COUNT,
 };
 
 /* What a stack_stats entry counts. */

@@ -92,6 +92,11 @@ static const char *source_name(__u32 source)
 	}
 }
 
+static bool counted(const struct report *rep, enum counter_figure figure)
+{
+	return rep->backends[BACKEND_COUNTERS].active && !(rep->counters_missing & figure);
+}
+
 static json_t *ring_json(const struct report *rep, const struct ring_report *r, bool addresses)
 {
 	const struct ring_stats *s = &r->sum;
@@ -125,14 +130,17 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 	json_object_set_new(o, "sqes_method", json_string(sqes_method));
 	/* SQ-head counts miss what a ring consumed after the last snapshot that saw it open. */
 	json_object_set_new(o, "sqes_complete",
-			    json_boolean(have_sqes && (strcmp(sqes_method, "sq_head") || r->open)));
+			    json_boolean(have_sqes && (strcmp(sqes_method, "sq_head") || r->open ||
+							r->ended)));
 	json_object_set_new(o, "enters", enters ? json_u64(s->enters) : json_null());
 	json_object_set_new(o, "enters_submit", enters ? json_u64(s->enters_submit) : json_null());
-	json_object_set_new(o, "registers", counters ? json_u64(s->registers) : json_null());
-	json_object_set_new(o, "local_work_runs",
-			    counters ? json_u64(s->local_work_runs) : json_null());
-	json_object_set_new(o, "task_work_runs",
-			    counters ? json_u64(s->task_work_runs) : json_null());
+	/* A counter whose hook could not run is not measured (its reason says why). */
+	json_object_set_new(o, "registers", counted(rep, COUNTER_REGISTERS) ?
+			    json_u64(s->registers) : json_null());
+	json_object_set_new(o, "local_work_runs", counted(rep, COUNTER_LOCAL_WORK) ?
+			    json_u64(s->local_work_runs) : json_null());
+	json_object_set_new(o, "task_work_runs", counted(rep, COUNTER_TASK_WORK) ?
+			    json_u64(s->task_work_runs) : json_null());
 	if (exact) {
 		json_object_set_new(o, "acquisitions", json_u64(s->acquisitions));
 		json_object_set_new(o, "acquisitions_method", json_string("exact"));
@@ -220,6 +228,17 @@ json_t *report_to_json(const struct report *rep, bool addresses)
 				    json_pack("{s:b,s:s}", "active", rep->backends[id].active,
 					      "reason", rep->backends[id].reason));
 	json_object_set_new(root, "backends", backends);
+	/* Figures left out for their cost: the option that adds each, and what it costs. */
+	{
+		json_t *opt_in = json_array();
+
+		for (i = 0; i < rep->nr_opt_ins; i++)
+			json_array_append_new(opt_in, json_pack("{s:o,s:o,s:o}", "figure",
+				json_text(rep->opt_ins[i].figure), "option",
+				json_text(rep->opt_ins[i].option), "cost",
+				json_text(rep->opt_ins[i].cost)));
+		json_object_set_new(root, "opt_in", opt_in);
+	}
 	json_object_set_new(lost, "ring_slots_full", json_u64(f->ring_slots_full));
 	json_object_set_new(lost, "tracked_insert", json_u64(f->tracked_insert));
 	json_object_set_new(lost, "waiters_full", json_u64(f->waiters_full));

@@ -96,14 +96,18 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 		fprintf(out, "%s\n", r->open ? "" : " (closed)");
 		fprintf(out, "  sqes %s (%s%s)  enters %s  submit enters %s",
 			fmt_opt(have_sqes, sqes, n3, sizeof(n3)), method,
-			!strcmp(method, "sq_head") && !r->open ? ", ring closed before the last "
-								  "snapshot: lower bound" : "",
+			!strcmp(method, "sq_head") && !r->open && !r->ended ?
+				", ring closed before the last snapshot: lower bound" : "",
 			fmt_opt(enters, s->enters, n1, sizeof(n1)),
 			fmt_opt(enters, s->enters_submit, n2, sizeof(n2)));
+		/* A counter whose hook could not run is not measured (its reason says why). */
 		fprintf(out, "  registers %s  local work runs %s  task work runs %s\n",
-			fmt_opt(counters, s->registers, n1, sizeof(n1)),
-			fmt_opt(counters, s->local_work_runs, n2, sizeof(n2)),
-			fmt_opt(counters, s->task_work_runs, n3, sizeof(n3)));
+			fmt_opt(counters && !(rep->counters_missing & COUNTER_REGISTERS),
+				s->registers, n1, sizeof(n1)),
+			fmt_opt(counters && !(rep->counters_missing & COUNTER_LOCAL_WORK),
+				s->local_work_runs, n2, sizeof(n2)),
+			fmt_opt(counters && !(rep->counters_missing & COUNTER_TASK_WORK),
+				s->task_work_runs, n3, sizeof(n3)));
 		if (exact) {
 			struct hist_summary hold;
 			int p;

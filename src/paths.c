@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Which kernel path took uring_lock, from the first io_uring frame of the acquisition's
- * stack. The table is the one place that knows io_uring's function names: a kernel that
- * renames or adds a caller is a one-line change here.
+ * Which kernel path took uring_lock: from the function that called the lock function (the
+ * exact backend's call site), or a whole stack's innermost frame found here. The table is the
+ * one place that knows io_uring's function names: a kernel that renames or adds a caller is
+ * a one-line change here.
  */
 #include <string.h>
 #include "paths.h"
@@ -32,6 +33,7 @@ static const struct {
 	{ "__io_uring_add_tctx_node", PATH_TCTX },
 	{ "__io_uring_add_tctx_node_from_submit", PATH_TCTX },
 	{ "io_uring_add_tctx_node", PATH_TCTX },
+	{ "io_uring_alloc_task_context", PATH_TCTX },
 	{ "io_handle_tw_list", PATH_TASK_WORK },
 	{ "ctx_flush_and_put", PATH_TASK_WORK },
 	{ "tctx_task_work_run", PATH_TASK_WORK },
@@ -64,10 +66,14 @@ static const struct {
 	{ "io_uring_cancel_generic", PATH_CANCEL },
 	{ "__io_uring_cancel", PATH_CANCEL },
 	{ "io_uring_try_cancel_iowq", PATH_CANCEL },
+	{ "io_uring_del_tctx_node", PATH_CANCEL },
 	{ "io_ring_ctx_wait_and_kill", PATH_EXIT },
 	{ "io_ring_exit_work", PATH_EXIT },
 	{ "io_ring_ctx_free", PATH_EXIT },
 	{ "io_uring_release", PATH_EXIT },
+	{ "io_req_caches_free", PATH_EXIT },
+	{ "io_cancel_local_task_work", PATH_EXIT },
+	{ "io_unregister_bpf_ops", PATH_EXIT },
 };
 
 const char *path_name(enum lock_path path)

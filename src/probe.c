@@ -15,6 +15,7 @@
 #include "probe.h"
 #include "kallsyms.h"
 #include "probe.skel.h"
+#include "session.h"
 
 #define CAP_PERFMON_BIT 38
 #define CAP_BPF_BIT 39
@@ -305,7 +306,8 @@ void probe_feature(enum feature feat, struct probe_results *r)
 		f->ok = try_program("probe_io_uring_tp", why, size);
 		break;
 	case FEAT_SYS_EXIT_TP:
-		f->ok = try_program("probe_sys_exit", why, size);
+		/* The counters backend's own program: the same one --count-enters loads. */
+		f->ok = session_try_sys_exit(why, size);
 		break;
 	case FEAT_FENTRY:
 		f->ok = try_fentry(why, size);

@@ -40,6 +40,7 @@ struct ring_report {
 	struct path_totals paths[PATH_COUNT];
 	bool head_seen;      /* an iterator snapshot has seen this ring */
 	bool open;           /* the last snapshot still found the ring open */
+	bool ended;          /* its teardown began: sqes_head counts up to its last SQ head */
 	__u64 closed_ns;     /* CLOCK_MONOTONIC when first found closed, 0 while open */
 	__u32 last_head;
 	__u64 sqes_head;     /* SQEs counted from ctx->cached_sq_head deltas */

@@ -215,11 +215,13 @@ static const struct hook hooks[] = {
 	  "local work runs", COUNTER_LOCAL_WORK },
 	{ BACKEND_COUNTERS, PROG(task_work_btf), PROG(task_work_raw), 0, NULL, -1,
 	  "task work runs", COUNTER_TASK_WORK },
+	{ BACKEND_COUNTERS, PROG(queue_work_btf), PROG(queue_work_raw), 0, NULL, -1,
+	  "SQEs of a ring closed between two snapshots", 0 },
 	{ BACKEND_COUNTERS, PROG(enter_exit), 0, HOOK_FENTRY | HOOK_ENTERS, NULL, -1,
 	  "io_uring_enter calls", 0 },
 	{ BACKEND_COUNTERS, PROG(sys_exit_btf), PROG(sys_exit_raw), HOOK_ENTERS, NULL, -1,
 	  "io_uring_enter calls", 0 },
-	{ BACKEND_EXACT, PROG(unlock_entry), 0, HOOK_FENTRY | HOOK_REQUIRED, NULL, -1,
+	{ BACKEND_EXACT, PROG(unlock_entry), 0, HOOK_FENTRY | HOOK_REQUIRED, NULL, LOCK_FN_UNLOCK,
 	  "acquisitions", 0 },
 	{ BACKEND_EXACT, PROG(lock_entry), 0, HOOK_FENTRY | HOOK_REQUIRED, "mutex_lock_nested",
 	  LOCK_FN_LOCK, "acquisitions", 0 },
@@ -260,6 +262,9 @@ struct session {
 	bool use_btf;     /* tp_btf programs, else raw_tp */
 	bool enter_fexit; /* io_uring_enter counted by fexit, else at sys_exit */
 	bool lockdep;     /* the exact backend hooks mutex_lock_nested and its variants */
+	/* Tests only: a program to make fail at load, or at attach (by its name). */
+	const char *test_refuse;
+	const char *test_attach_fail;
 	struct bpf_link *iter_link;
 	int ncpus;
 	__u32 max_rings;
@@ -267,6 +272,8 @@ struct session {
 	struct wait_hist *percpu_hists;
 	struct wait_hist *zero_hists;  /* per-CPU zeros, to create histogram entries */
 	struct exact_ring *exact_buf;  /* one ring's exact figures, as read */
+	__u64 sites_shown[64];         /* -v: call sites already printed with their path */
+	size_t nr_sites_shown;
 	__u32 hists_ready;             /* slots below this have a histogram entry */
 	struct ring_snapshot *snaps;
 	size_t snaps_cap;
@@ -302,6 +309,76 @@ static void note_lost(struct report *rep, enum backend_id id, const char *figure
 		 figure, why);
 }
 
+
+/*
+ * Costs of the opt-in figures, in instructions, measured under qemu -icount on Debian 6.1
+ * (make bench) against a batch-1 SINGLE_ISSUER|DEFER_TASKRUN NOP op of about 1070.
+ */
+#define COST_EXACT "about 700 instructions per acquisition (+65% on a batch-1 NOP op), and " \
+	"about 340 per lock/unlock of any mutex in the system, while it runs"
+#define COST_PATHS "about 130 more instructions per acquisition"
+#define COST_ENTERS_FEXIT "about 450 instructions per io_uring_enter call (fexit on it)"
+#define COST_ENTERS_SYS_EXIT "about 130 instructions per system call of every process, " \
+	"and 400 per io_uring_enter call (sys_exit)"
+
+static void add_opt_in(struct report *rep, const char *figure, const char *option,
+		       const char *cost)
+{
+	struct opt_in *n;
+
+	if (rep->nr_opt_ins >= MAX_OPT_INS)
+		return;
+	n = &rep->opt_ins[rep->nr_opt_ins++];
+	snprintf(n->figure, sizeof(n->figure), "%s", figure);
+	snprintf(n->option, sizeof(n->option), "%s", option);
+	snprintf(n->cost, sizeof(n->cost), "%s", cost);
+}
+
+/* Append to a backend's reason. */
+static void reason_add(struct report *rep, enum backend_id id, const char *text)
+{
+	char *reason = rep->backends[id].reason;
+	size_t len = strlen(reason);
+
+	snprintf(reason + len, sizeof(rep->backends[id].reason) - len, "%s", text);
+}
+
+/*
+ * Figures left out for their cost are never silently missing: each goes in the report's
+ * opt-ins, and the reason of its backend names the option that adds it and what it costs.
+ */
+static void note_opt_ins(const struct session_opts *o, const struct probe_results *pr,
+			 struct report *rep, bool enter_fexit)
+{
+	char text[400];
+
+	if (!o->want[BACKEND_EXACT] && pr->f[FEAT_FENTRY].probed) {
+		if (pr->f[FEAT_FENTRY].ok) {
+			add_opt_in(rep, "acquisitions, hold times, handoffs", "--mode auto,exact",
+				   COST_EXACT);
+			snprintf(text, sizeof(text), "not in auto: --mode auto,exact measures "
+				 "every acquisition, its wait and hold, and handoffs, for %s",
+				 COST_EXACT);
+		} else {
+			snprintf(text, sizeof(text), "not in auto, and this kernel refuses it: %s",
+				 pr->f[FEAT_FENTRY].reason);
+		}
+		set_reason(rep, BACKEND_EXACT, false, "%s", text);
+	}
+	if (rep->backends[BACKEND_EXACT].active && o->no_paths) {
+		add_opt_in(rep, "acquisitions per kernel path", "--paths", COST_PATHS);
+		reason_add(rep, BACKEND_EXACT, "; per-path figures: --paths, " COST_PATHS);
+	}
+	if (rep->backends[BACKEND_COUNTERS].active && o->light) {
+		const char *cost = enter_fexit || (pr->f[FEAT_FENTRY].probed &&
+						   pr->f[FEAT_FENTRY].ok) ?
+					   COST_ENTERS_FEXIT : COST_ENTERS_SYS_EXIT;
+
+		add_opt_in(rep, "io_uring_enter calls, SQEs per call", "--count-enters", cost);
+		snprintf(text, sizeof(text), "; io_uring_enter calls: --count-enters, %s", cost);
+		reason_add(rep, BACKEND_COUNTERS, text);
+	}
+}
 
 /* Decide which backends run, from the probes; returns false with err set if nothing can. */
 static bool choose_backends(const struct session_opts *o, struct probe_results *pr,
@@ -341,7 +418,16 @@ static bool choose_backends(const struct session_opts *o, struct probe_results *
 		} else {
 			set_reason(rep, BACKEND_EXACT, false, "fentry on mutex_lock: %s",
 				   pr->f[FEAT_FENTRY].reason);
+			/* Asked for by name with --paths: not skipped quietly. */
+			if (!o->no_paths) {
+				snprintf(err, err_size, "--paths needs the exact backend, which "
+					 "cannot run: %s", rep->backends[BACKEND_EXACT].reason);
+				return false;
+			}
 		}
+	} else if (o->mode_auto) {
+		/* Whether the opt-in the report names would work here. */
+		probe_feature(FEAT_FENTRY, pr);
 	}
 	if (o->want[BACKEND_SAMPLE]) {
 		probe_feature(FEAT_PERF_EVENT, pr);
@@ -413,6 +499,7 @@ static bool choose_backends(const struct session_opts *o, struct probe_results *
 			 "probe')");
 		return false;
 	}
+	note_opt_ins(o, pr, rep, *enter_fexit);
 	return true;
 }
 
@@ -669,6 +756,47 @@ static void size_maps(struct uringlockstat_bpf *skel, const struct session *s,
 	bpf_map__set_value_size(skel->maps.stacks, MAX_STACK_DEPTH * sizeof(__u64));
 }
 
+bool session_try_sys_exit(char *why, size_t size)
+{
+	libbpf_print_fn_t old_print = libbpf_set_print(NULL);
+	struct uringlockstat_bpf *skel = uringlockstat_bpf__open();
+	struct bpf_link *link = NULL;
+	struct bpf_program *prog;
+	bool ok = false;
+	int ret;
+
+	if (!skel) {
+		snprintf(why, size, "no: cannot open the BPF object: %s", strerror(errno));
+		goto out;
+	}
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, prog == skel->progs.sys_exit_btf);
+	/* The smallest maps: only the verifier's answer and the attach matter. */
+	bpf_map__set_max_entries(skel->maps.stacks, 1);
+	bpf_map__set_max_entries(skel->maps.ustacks, 1);
+	bpf_map__set_max_entries(skel->maps.stack_stats, 1);
+	bpf_map__set_max_entries(skel->maps.exact, 1);
+	bpf_map__set_max_entries(skel->maps.task_calls, 1);
+	ret = uringlockstat_bpf__load(skel);
+	if (ret) {
+		snprintf(why, size, "no: the counters backend's sys_exit program does not load: %s",
+			 strerror(-ret));
+		goto out;
+	}
+	link = bpf_program__attach(skel->progs.sys_exit_btf);
+	if (!link) {
+		snprintf(why, size, "no: attach failed: %s", strerror(errno));
+		goto out;
+	}
+	snprintf(why, size, "yes (the counters backend's program loaded and attached)");
+	ok = true;
+out:
+	bpf_link__destroy(link);
+	uringlockstat_bpf__destroy(skel);
+	libbpf_set_print(old_print);
+	return ok;
+}
+
 /* A fresh object with this run's settings, and only the programs of `set` to load. */
 static struct uringlockstat_bpf *open_object(const struct session *s,
 					     const struct session_opts *o,
@@ -693,6 +821,9 @@ static struct uringlockstat_bpf *open_object(const struct session *s,
 		bpf_program__set_autoload(prog, true);
 		if (s->target[i][0])
 			bpf_program__set_attach_target(prog, 0, s->target[i]);
+		/* A type whose verifier refuses the program's context reads: its load fails. */
+		if (s->test_refuse && !strcmp(s->test_refuse, bpf_program__name(prog)))
+			bpf_program__set_type(prog, BPF_PROG_TYPE_SOCKET_FILTER);
 	}
 	bpf_program__set_autoload(skel->progs.find_rings, set->iter);
 	bpf_program__set_autoload(skel->progs.on_sample, set->sample);
@@ -818,6 +949,7 @@ static void set_rodata(struct session *s, const struct session_opts *o, const st
 	r->target_all = o->target_all;
 	r->follow_forks = o->follow_forks;
 	r->io_uring_release_addr = kallsyms_lookup("io_uring_release");
+	r->io_ring_exit_work_addr = kallsyms_lookup("io_ring_exit_work");
 	r->max_rings = o->max_rings;
 	r->want_paths = rep->paths_measured;
 	r->want_exact_stacks = s->exact && o->want_kstacks;
@@ -861,6 +993,8 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	s->verbose = o->verbose;
 	s->use_btf = use_btf;
 	s->enter_fexit = enter_fexit;
+	s->test_refuse = getenv("URINGLOCKSTAT_TEST_REFUSE");
+	s->test_attach_fail = getenv("URINGLOCKSTAT_TEST_ATTACH_FAIL");
 	s->ncpus = libbpf_num_possible_cpus();
 	s->percpu = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(struct ring_stats));
 	s->percpu_hists = calloc(s->ncpus > 0 ? s->ncpus : 1, sizeof(struct wait_hist));
@@ -936,6 +1070,13 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 			goto fail;
 		}
 		link = bpf_program__attach(hook_prog(s->skel, h, s->use_btf));
+		if (link && s->test_attach_fail &&
+		    !strcmp(s->test_attach_fail, bpf_program__name(hook_prog(s->skel, h,
+									       s->use_btf)))) {
+			bpf_link__destroy(link);
+			link = NULL;
+			errno = EBUSY;
+		}
 		if (!link) {
 			ret = -errno;
 			snprintf(why, sizeof(why), "cannot attach %s: %s",
@@ -1075,10 +1216,25 @@ static ssize_t read_snapshots(struct session *s)
 	return len / sizeof(struct ring_snapshot);
 }
 
-/* The path of an exact acquisition from its call site. */
-static enum lock_path caller_path(const struct session *s, __u64 ip)
+/* The path of an exact acquisition from its call site; -v prints each new site once. */
+static enum lock_path caller_path(struct session *s, __u64 ip)
 {
-	return ip && s->ksyms ? path_of_stack(s->ksyms, &ip, 1) : PATH_OTHER;
+	enum lock_path path = ip && s->ksyms ? path_of_stack(s->ksyms, &ip, 1) : PATH_OTHER;
+	const struct ksym *sym;
+	size_t i;
+
+	if (!s->verbose || !ip || !s->ksyms)
+		return path;
+	for (i = 0; i < s->nr_sites_shown; i++) {
+		if (s->sites_shown[i] == ip)
+			return path;
+	}
+	if (s->nr_sites_shown < sizeof(s->sites_shown) / sizeof(s->sites_shown[0]))
+		s->sites_shown[s->nr_sites_shown++] = ip;
+	sym = ksyms_find(s->ksyms, ip);
+	fprintf(stderr, "uringlockstat: call site %s+0x%llx: path %s\n", sym ? sym->name : "?",
+		sym ? (unsigned long long)(ip - sym->addr) : 0ull, path_name(path));
+	return path;
 }
 
 /* A ring's call site entry i (EXACT_CALLERS: the one for unknown or overflowing sites). */
@@ -1100,7 +1256,7 @@ static void read_exact(struct session *s, __u32 slot, struct ring_report *r)
 				 sizeof(*s->exact_buf), 0))
 		return;
 	sum->acquisitions = e->acquisitions;
-	sum->holds = e->acquisitions;
+	sum->holds = e->holds;
 	sum->trylocks = e->trylocks;
 	/* A trylock still held when read counts as failed until its release. */
 	sum->trylocks_failed = sum->trylock_calls > e->trylocks ? sum->trylock_calls - e->trylocks : 0;
@@ -1110,11 +1266,11 @@ static void read_exact(struct session *s, __u32 slot, struct ring_report *r)
 	sum->hold_ns_total = e->hold_ns_total;
 	sum->hold_ns_max = e->hold_ns_max;
 	memcpy(r->hists.acquire_wait, e->acquire_wait, sizeof(r->hists.acquire_wait));
-	/* BPF counts contended waits only: the others were taken at once. */
+	/* BPF counts contended waits only: the other timed ones were taken at once. */
 	for (i = 0; i < HIST_BUCKETS; i++)
 		contended += e->acquire_wait[i];
-	if (e->acquisitions > contended)
-		r->hists.acquire_wait[0] += e->acquisitions - contended;
+	if (e->holds > contended)
+		r->hists.acquire_wait[0] += e->holds - contended;
 	memcpy(r->hists.hold, e->hold, sizeof(r->hists.hold));
 	if (!s->rodata.want_paths)
 		return;
@@ -1374,6 +1530,17 @@ int session_snapshot(struct session *s, struct report *rep)
 	}
 	if (nr > rep->nr_rings)
 		rep->nr_rings = nr;
+	/* A ring whose teardown began: count up to its last SQ head, once. */
+	for (slot = 0; slot < nr; slot++) {
+		struct ring_report *r = &rep->rings[slot];
+
+		if (!r->info.ctx || !r->info.ended || r->ended)
+			continue;
+		r->sqes_head += (__u32)(r->info.sq_head_end - r->last_head);
+		r->last_head = r->info.sq_head_end;
+		r->head_seen = true;
+		r->ended = true;
+	}
 	/* Rings the iterator no longer finds were closed; their last SQ head stands. */
 	if (s->iter_link) {
 		for (slot = 0; slot < rep->nr_rings; slot++)

@@ -41,6 +41,12 @@ int session_check_memory(const struct session_opts *opts, char *err, size_t err_
 
 struct session;
 
+/*
+ * Load and attach, alone, the counters backend's sys_exit program (what --count-enters runs
+ * where fentry is refused): the probe's answer is then the backend's. why says what failed.
+ */
+bool session_try_sys_exit(char *why, size_t size);
+
 /* Allocate an empty report with room for max_rings rings. */
 struct report *report_new(__u32 max_rings);
 

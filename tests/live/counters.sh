@@ -11,6 +11,8 @@ run() { # NAME PROFILER_ARGS -- BENCH_ARGS
 	local uls_args=()
 	while [ "$1" != -- ]; do uls_args+=("$1"); shift; done
 	shift
+	# Enters are counted on request (--light is the default, said on its own).
+	[[ " ${uls_args[*]} " == *" --light "* ]] || uls_args+=(--count-enters)
 	"$ULS" "${uls_args[@]}" --json "$T/$name.r.json" -- "$BENCH" --json "$@" \
 		>"$T/$name.b.json" 2>"$T/$name.err" || fail "$name: run failed: $(tail -3 "$T/$name.err")"
 }

@@ -30,7 +30,8 @@ check_rings() {
 
 # 16 rings, one every 0.4 s; a closed ring's slot is free again within ~0.6 s of its close.
 n=16
-timeout 40 "$ULS" --max-rings 4 --expire 0.3 -i 0.1 -o "$T/a.txt" --json "$T/a.json" \
+timeout 40 "$ULS" --max-rings 4 --expire 0.3 -i 0.1 --count-enters -o "$T/a.txt" \
+	--json "$T/a.json" \
 	-- bash "$T/work.sh" "$T/a" $n 0.4 2>"$T/a.err" ||
 	fail "profiler with --expire failed: $(grep -v '^libbpf' "$T/a.err" | tail -5)"
 assert_eq "runs" "$(find "$T/a" -name 'bench.*.json' | wc -l)" $n
@@ -52,7 +53,7 @@ assert_eq "last ring found by" "$(jq -r '.[0].found_by' <<<"$r")" io_uring_creat
 check_rings "$T/a.json" "$T/a"
 
 # The same without --expire: the fifth ring finds no slot.
-timeout 40 "$ULS" --max-rings 4 -o "$T/b.txt" --json "$T/b.json" \
+timeout 40 "$ULS" --max-rings 4 --count-enters -o "$T/b.txt" --json "$T/b.json" \
 	-- bash "$T/work.sh" "$T/b" 8 0.05 2>"$T/b.err" ||
 	fail "profiler without --expire failed: $(grep -v '^libbpf' "$T/b.err" | tail -5)"
 assert_gt "ring_slots_full without --expire" "$(jqv "$T/b.json" .lost.ring_slots_full)" 0

@@ -16,7 +16,7 @@ jq -e '
 	all(.rings[];
 		(.pid | type == "number") and (.fd | type == "number") and
 		(.flags | type == "array") and (.sq_entries > 0) and (.cq_entries > 0) and
-		(.sqes == 20000) and (.enters | type == "number") and
+		(.sqes == 20000) and (.enters | type == "number" or type == "null") and
 		(.acquisitions_method == "inferred" or .acquisitions_method == "exact" or
 		 .acquisitions_method == null) and
 		(.acquisitions | type == "number" or type == "null") and

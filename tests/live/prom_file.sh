@@ -7,7 +7,7 @@
 need_root
 command -v promtool >/dev/null || skip "promtool (Debian package prometheus) not installed"
 
-"$ULS" --prom-file "$T/m.prom" -i 0.2 --json "$T/r.json" -- "$BENCH" --threads 3 --shared \
+"$ULS" --prom-file "$T/m.prom" -i 0.2 --count-enters --json "$T/r.json" -- "$BENCH" --threads 3 --shared \
 	--duration 2 --json >"$T/b.json" 2>"$T/err" &
 uls=$!
 PIDS+=("$uls")

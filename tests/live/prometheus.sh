@@ -14,7 +14,7 @@ promql() {
 		jq -r '.data.result[] | .value[1]' | sort
 }
 
-start_profiler "$T/uls.err" --listen 127.0.0.1:0 --json "$T/r.json"
+start_profiler "$T/uls.err" --listen 127.0.0.1:0 --count-enters --json "$T/r.json"
 wait_for_line "$T/uls.err" "serving metrics on" 5 || fail "no endpoint line: $(cat "$T/uls.err")"
 addr=$(sed -n 's|.*serving metrics on http://\([^/]*\)/metrics.*|\1|p' "$T/uls.err")
 [ -n "$addr" ] || fail "cannot parse the endpoint: $(cat "$T/uls.err")"

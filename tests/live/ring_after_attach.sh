@@ -7,7 +7,7 @@ need_root
 "$BENCH" --create-delay 2 --ops 50000 --batch 4 --json >"$T/b.json" 2>"$T/b.err" &
 b=$!
 PIDS+=("$b")
-start_profiler "$T/uls.err" -p "$b" --json "$T/r.json"
+start_profiler "$T/uls.err" -p "$b" --count-enters --json "$T/r.json"
 grep -q "0 ring(s) found at start" "$T/uls.err" || fail "ring existed before attach: $(cat "$T/uls.err")"
 wait "$b" || fail "workload failed"
 wait "$ULS_PID" || fail "profiler failed: $(tail -3 "$T/uls.err")"

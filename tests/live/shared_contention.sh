@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.bash"
 need_root
 
-"$ULS" --json "$T/r.json" -- sh -c "
+"$ULS" --count-enters --json "$T/r.json" -- sh -c "
 	'$BENCH' --threads 3 --shared --batch 8 --duration 1.5 --json >'$T/shared.json' &
 	'$BENCH' --single-issuer --duration 1.5 --json >'$T/single.json'
 	wait" 2>"$T/err" || fail "run failed: $(tail -3 "$T/err")"

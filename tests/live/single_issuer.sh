@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.bash"
 need_root
 
-"$ULS" --json "$T/r.json" -- "$BENCH" --single-issuer --ops 200000 --json >"$T/b.json" 2>"$T/err" ||
+"$ULS" --count-enters --json "$T/r.json" -- "$BENCH" --single-issuer --ops 200000 --json >"$T/b.json" 2>"$T/err" ||
 	fail "profiler or workload failed: $(tail -3 "$T/err")"
 pid=$(jqv "$T/b.json" .pid)
 ring_of "$T/r.json" "$pid" >"$T/ring.json" || fail "no ring of pid $pid in the report"

@@ -6,7 +6,8 @@ set -u
 fail=0
 
 # profile NAME [--cpu N] UNINGBENCH_ARGS...: run uringbench (pinned to CPU N) under
-# uringlockstat, keep both JSON files.
+# uringlockstat with the exact backend and its paths ($ULS_OPTS adds options), keep both JSON
+# files. $ULS_ENV: VAR=VALUE words for uringlockstat's environment.
 profile() {
 	name=$1
 	shift
@@ -15,8 +16,9 @@ profile() {
 		pin="taskset -c $2"
 		shift 2
 	fi
-	if ! uringlockstat --json "/out/$name.r.json" -- $pin uringbench --json "$@" \
-		>"/out/$name.b.json" 2>"/out/$name.err"; then
+	if ! env ${ULS_ENV:-} uringlockstat --paths ${ULS_OPTS:-} --json "/out/$name.r.json" -- \
+		$pin uringbench \
+		--json "$@" >"/out/$name.b.json" 2>"/out/$name.err"; then
 		echo "scenario $name failed:"
 		tail -5 "/out/$name.err"
 		fail=1
@@ -38,7 +40,7 @@ uname -r >/out/kernel
 # Two threads (one per vCPU) on one ring without flags, no GETEVENTS on submit.
 profile threads --threads 2 --shared --batch 4 --duration 1.5
 # Hold-weighted stacks of the exact backend (flame graph input).
-uringlockstat --folded /out/hold.folded --weight hold --pprof /out/hold.pb.gz \
+uringlockstat --paths --folded /out/hold.folded --weight hold --pprof /out/hold.pb.gz \
 	--prom-file /out/hold.prom --json /out/hold.r.json -- \
 	uringbench --threads 2 --shared --batch 4 --ops 20000 >/dev/null 2>/out/hold.err ||
 	{ echo "scenario hold failed:"; tail -5 /out/hold.err; fail=1; }
@@ -53,7 +55,7 @@ profile defer --single-issuer --defer-taskrun --op read --batch 8 --ops 8000
 uringbench --json --wait-start --ops 100 >/out/fdinfo.b.json 2>/out/fdinfo.b.err &
 bench=$!
 wait_line /out/fdinfo.b.err "ready pid=" || echo "fdinfo: uringbench not ready"
-uringlockstat -p "$bench" --json /out/fdinfo.r.json >/out/fdinfo.out 2>/out/fdinfo.err &
+uringlockstat --paths -p "$bench" --json /out/fdinfo.r.json >/out/fdinfo.out 2>/out/fdinfo.err &
 uls=$!
 wait_line /out/fdinfo.err "uringlockstat: profiling" || echo "fdinfo: profiler not ready"
 reads=0
@@ -68,6 +70,60 @@ for fd in /proc/"$bench"/fd/*; do
 	esac
 done
 echo "$reads" >/out/fdinfo.reads
+kill -USR1 "$bench"
+wait "$bench" || fail=1
+wait "$uls" || fail=1
+
+# More threads than CPUs on one ring: programs are preempted (7.2 has PREEMPT_LAZY), and
+# figures written from them must lose nothing: submit acquisitions = submit enters exactly.
+profile oversubscribed --threads 4 --shared --batch 1 --ops 4000
+
+# Every other contention_end dropped (as when its program does not run): a task's next
+# contention must start a new episode, not inherit the old start time.
+ULS_ENV=URINGLOCKSTAT_TEST_SKIP_END=2
+profile stale --threads 2 --shared --batch 4 --duration 1
+
+# A program the kernel refuses: only its figure (or its backend) is lost, the run goes on.
+ULS_ENV=URINGLOCKSTAT_TEST_REFUSE=lock_intr_entry
+profile refuse_optional --ops 2000
+ULS_ENV=URINGLOCKSTAT_TEST_REFUSE=unlock_entry
+profile refuse_required --ops 2000
+
+# The raw_tp flavour of every tracepoint hook with the exact backend.
+ULS_ENV=URINGLOCKSTAT_FORCE_RAW_TP=1
+profile raw --threads 2 --shared --batch 4 --ops 3000
+ULS_ENV=
+
+# io_uring_enter counted by fexit on its system call function (--count-enters).
+ULS_OPTS=--count-enters
+profile enters --single-issuer --ops 3000
+ULS_OPTS=
+
+# The default: no exact backend, no enters; SQEs from SQ heads, the last one at close; what
+# is left out is named with its option.
+uringlockstat --json /out/default.r.json -- uringbench --json --ops 3000 \
+	>/out/default.b.json 2>/out/default.err ||
+	{ echo "scenario default failed:"; tail -5 /out/default.err; fail=1; }
+
+# Whole kernel stacks of exact acquisitions (--stacks): the trampoline's frames are skipped,
+# the stack reaches the system call entry.
+uringlockstat --paths --stacks --weight count --folded /out/full.folded -- \
+	uringbench --ops 2000 >/dev/null 2>/out/full.err ||
+	{ echo "scenario full failed:"; tail -5 /out/full.err; fail=1; }
+
+# The probe loads the counters backend's own sys_exit program.
+uringlockstat probe >/out/probe.txt 2>&1 || { echo "probe failed"; fail=1; }
+
+# An exact hook that fails to attach: the backend is off, and none of its programs stays
+# attached (no mutex function left in ftrace's list) while the run goes on.
+uringbench --json --wait-start --ops 100 >/out/partial.b.json 2>/out/partial.b.err &
+bench=$!
+wait_line /out/partial.b.err "ready pid=" || echo "partial: uringbench not ready"
+URINGLOCKSTAT_TEST_ATTACH_FAIL=lock_entry uringlockstat --mode auto,exact -p "$bench" \
+	--json /out/partial.r.json >/out/partial.out 2>/out/partial.err &
+uls=$!
+wait_line /out/partial.err "uringlockstat: profiling" || echo "partial: profiler not ready"
+grep -c 'mutex_' /sys/kernel/tracing/enabled_functions >/out/partial.ftrace
 kill -USR1 "$bench"
 wait "$bench" || fail=1
 wait "$uls" || fail=1
