@@ -141,17 +141,16 @@ int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 /*
  * A ring's teardown began: io_uring_release queues ctx->exit_work (io_ring_exit_work) once per
  * closed ring, in the closing task, after the last submission. Keep its last SQ head, so that
- * the SQ-head count of a ring closed between two snapshots is complete. Every work item queued
- * in the system comes here: compare the function first.
+ * the SQ-head count of a ring closed between two snapshots is complete. A work item is a
+ * tracked ring's exit work when the ring it would be embedded in is tracked: no other work
+ * sits at that offset of a ring.
  */
-static __always_inline int on_queue_work(__u64 func, __u64 work)
+static __always_inline int on_queue_work(__u64 work)
 {
 	struct io_ring_ctx *ctx;
 	struct ring_info *info;
 	__u32 slot;
 
-	if (func != io_ring_exit_work_addr || !io_ring_exit_work_addr)
-		return 0;
 	ctx = (struct io_ring_ctx *)(work - bpf_core_field_offset(struct io_ring_ctx, exit_work));
 	slot = tracked_slot(lock_of(ctx));
 	if (slot == RING_SLOT_NONE)
@@ -165,24 +164,25 @@ static __always_inline int on_queue_work(__u64 func, __u64 work)
 	return 0;
 }
 
+/* Every work item queued in the system comes here. */
 SEC("tp_btf/workqueue_queue_work")
 int BPF_PROG(queue_work_btf, int req_cpu, void *pwq, struct work_struct *work)
 {
 	__u64 addr;
 
-	/* A direct load through the typed argument: no helper call for the other works. */
-	if ((__u64)work->func != io_ring_exit_work_addr || !io_ring_exit_work_addr)
+	/* Where kallsyms tells the function: one direct load decides for the other works. */
+	if (io_ring_exit_work_addr && (__u64)work->func != io_ring_exit_work_addr)
 		return 0;
 	/* The argument as a number (the verifier allows no arithmetic on the typed pointer). */
 	if (bpf_probe_read_kernel(&addr, sizeof(addr), &((__u64 *)ctx)[2]))
 		return 0;
-	return on_queue_work(io_ring_exit_work_addr, addr);
+	return on_queue_work(addr);
 }
 
 SEC("raw_tp/workqueue_queue_work")
 int BPF_PROG(queue_work_raw, int req_cpu, void *pwq, struct work_struct *work)
 {
-	return on_queue_work((__u64)BPF_CORE_READ(work, func), (__u64)work);
+	return on_queue_work((__u64)work);
 }
 
 /* The stats of the ring an io_uring event names, while counting is on. */
