@@ -50,7 +50,7 @@ while [ "$i" -le "$tries" ]; do
 	prc=$?
 	log_clean "try $i probe" || { failed=1; echo "$i" >/out/tries; break; }
 	echo "busy-attach: try $i: exact -d 1 -p $w8"
-	timeout 300 uringlockstat --mode exact -d 1 -p "$w8" --json "/out/$i.json" >"/out/$i.exact" 2>&1
+	timeout 300 uringlockstat --mode exact --paths -d 1 -p "$w8" --json "/out/$i.json" >"/out/$i.exact" 2>&1
 	erc=$?
 	log_clean "try $i exact -p" || { failed=1; echo "$i" >/out/tries; break; }
 	echo "busy-attach: try $i: probe status $prc, exact status $erc, kernel log clean"
