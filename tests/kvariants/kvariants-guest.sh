@@ -27,13 +27,13 @@ lockdep)
 		/proc/kallsyms | cut -d' ' -f2- >/out/kallsyms.txt
 	run probe uringlockstat probe
 	# One thread, one ring: a register call every $every submits (the brief's scenario).
-	run register uringlockstat --mode exact,counters --json /out/register.r.json -- \
+	run register uringlockstat --mode exact,counters --paths --json /out/register.r.json -- \
 		uringbench --ops "$ops" --register-every "$every" --json
 	# Two threads racing for one ring: the mutex slow path under lockdep, every backend.
-	run threads uringlockstat --json /out/threads.r.json -- \
+	run threads uringlockstat --paths --json /out/threads.r.json -- \
 		uringbench --threads 2 --shared --batch 4 --ops "$ops" --json
 	# One pinned SINGLE_ISSUER thread: no contention at all, every backend.
-	run pinned uringlockstat --json /out/pinned.r.json -- \
+	run pinned uringlockstat --paths --json /out/pinned.r.json -- \
 		taskset -c 0 uringbench --single-issuer --ops "$ops" --json
 	# lockdep turns itself off (debug_locks 0) after the first problem it reports.
 	cat /proc/lockdep_stats >/out/lockdep_stats 2>&1
