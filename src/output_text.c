@@ -125,7 +125,8 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 			if (have_sqes && sqes)
 				fprintf(out, "  held per SQE %.1fns\n",
 					(double)hold.total / (double)sqes);
-			fprintf(out, "  paths:%s", rep->paths_measured ? "" : " not measured (--no-paths)");
+			fprintf(out, "  paths:%s",
+				rep->paths_measured ? "" : " not measured (--paths adds them)");
 			for (p = 0; p < PATH_COUNT && rep->paths_measured; p++) {
 				const struct path_totals *t = &r->paths[p];
 

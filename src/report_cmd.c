@@ -69,9 +69,9 @@ static void print_exact(FILE *out, const struct saved_ring *r, bool have_sqes)
 			fprintf(out, "  held per SQE %.1fns\n",
 				(double)r->hold.ns.total / (double)r->sqes.value);
 	}
-	/* The report leaves out paths without acquisitions, and has none with --no-paths. */
+	/* The report leaves out paths without acquisitions, and has none without --paths. */
 	fprintf(out, "  paths:%s",
-		r->nr_paths ? "" : " none recorded (or not measured: --no-paths)");
+		r->nr_paths ? "" : " none recorded (or not measured: without --paths)");
 	for (p = 0; p < r->nr_paths; p++) {
 		const struct saved_path *sp = &r->paths[p];
 
