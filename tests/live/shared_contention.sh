@@ -38,7 +38,7 @@ echo "ok: owner_other_cpu_share = $share"
 # lost (user space creates the rings' histogram entries ahead of use, so that BPF need not).
 for run in 1 2 3; do
 	"$ULS" --mode contention --json "$T/many.json" -- "$BENCH" --rings 16 --threads 4 --shared \
-		--ops 2000 --json >"$T/many.b.json" 2>"$T/err" || fail "16-ring run failed: $(tail -3 "$T/err")"
+		--ops 20000 --json >"$T/many.b.json" 2>"$T/err" || fail "16-ring run failed: $(tail -3 "$T/err")"
 	assert_eq "16 rings, run $run: rings with contention" \
 		"$(jqv "$T/many.json" '[.rings[] | select(.contended > 0)] | length')" 16
 	assert_eq "16 rings, run $run: lost (stats_lookup)" "$(jqv "$T/many.json" .lost.stats_lookup)" 0
