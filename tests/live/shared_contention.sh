@@ -39,8 +39,10 @@ echo "ok: owner_other_cpu_share = $share"
 for run in 1 2 3; do
 	"$ULS" --mode contention --json "$T/many.json" -- "$BENCH" --rings 16 --threads 4 --shared \
 		--ops 20000 --json >"$T/many.b.json" 2>"$T/err" || fail "16-ring run failed: $(tail -3 "$T/err")"
-	assert_eq "16 rings, run $run: rings with contention" \
-		"$(jqv "$T/many.json" '[.rings[] | select(.contended > 0)] | length')" 16
+	assert_eq "16 rings, run $run: rings reported" "$(jqv "$T/many.json" '.rings | length')" 16
+	# Whether 4 threads on 2 CPUs overlap on every ring is up to the scheduler: most must.
+	assert_gt "16 rings, run $run: rings with contention" \
+		"$(jqv "$T/many.json" '[.rings[] | select(.contended > 0)] | length')" 11
 	assert_eq "16 rings, run $run: lost (stats_lookup)" "$(jqv "$T/many.json" .lost.stats_lookup)" 0
 done
 exit 0
