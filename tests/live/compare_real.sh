@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 scenario=(--threads 2 --shared --batch 4 --ops 20000)
 
 for run in base new; do
-	"$ULS" --repeat 3 --label shared2 --json "$T/$run.json" -- "$BENCH" "${scenario[@]}" \
+	"$ULS" --count-enters --repeat 3 --label shared2 --json "$T/$run.json" -- "$BENCH" "${scenario[@]}" \
 		>/dev/null 2>"$T/$run.err" || fail "$run run failed: $(tail -3 "$T/$run.err")"
 	assert_eq "$run: runs in the report" "$(jqv "$T/$run.json" '.repeats | length')" 3
 	assert_eq "$run: label" "$(jqv "$T/$run.json" .label)" shared2
