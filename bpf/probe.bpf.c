@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tiny programs that `uringlockstat probe` and backend selection load and
- * attach one at a time: a feature is "allowed" only if its program really runs.
+ * Tiny programs that `uringlockstat probe` and backend selection load one at a time. A
+ * program on a hot kernel site (mutex_lock, contention_begin, sys_exit) is only loaded: that
+ * is where the verifier and the attach target are checked. Attaching is tried on a cold site
+ * of the same kind instead (bpf_fentry_test1, the bpf_test_finish tracepoint), which only
+ * BPF_PROG_TEST_RUN reaches: patching a hot function or tracepoint live while other CPUs run
+ * it is the riskiest thing a tracer does, and a probe must not do it.
  */
 #include "core_types.bpf.h"
 #include <bpf/bpf_helpers.h>
@@ -17,20 +21,21 @@ int BPF_PROG(probe_tp_btf, void *lock, unsigned int flags)
 	return 0;
 }
 
-SEC("raw_tp/contention_begin")
-int BPF_PROG(probe_raw_tp, void *lock, unsigned int flags)
+/* Attach checks for tp_btf and raw_tp: a tracepoint only net/bpf/test_run.c fires. */
+SEC("tp_btf/bpf_test_finish")
+int BPF_PROG(probe_tp_btf_cold, int *err)
+{
+	return 0;
+}
+
+SEC("raw_tp/bpf_test_finish")
+int BPF_PROG(probe_raw_tp_cold, int *err)
 {
 	return 0;
 }
 
 SEC("tp_btf/io_uring_create")
 int BPF_PROG(probe_io_uring_tp, int fd, void *ring)
-{
-	return 0;
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(probe_sys_exit, struct pt_regs *regs, long ret)
 {
 	return 0;
 }
