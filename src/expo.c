@@ -364,6 +364,19 @@ static void print_run(FILE *f, enum expo_format fmt, const struct report *rep, s
 			(unsigned long long)rep->lock_samples);
 	}
 	print_lost(f, fmt, rep);
+	/* The profiler's own cost, when the kernel times our programs. */
+	if (rep->overhead.measured) {
+		family(f, fmt, "uringlockstat_bpf_runs", "counter", NULL,
+		       "Runs of the profiler's BPF programs (its own cost).");
+		fprintf(f, "uringlockstat_bpf_runs_total %llu\n",
+			(unsigned long long)rep->overhead.runs);
+		family(f, fmt, "uringlockstat_bpf_run_seconds", "counter", NULL,
+		       "Run time of the profiler's BPF programs, as the kernel times them (the "
+		       "dispatch around each run is not in it).");
+		fputs("uringlockstat_bpf_run_seconds_total ", f);
+		print_seconds(f, rep->overhead.run_ns);
+		fputs("\n", f);
+	}
 }
 
 char *expo_render(const struct report *rep, enum expo_format fmt, bool show_addresses,

@@ -42,6 +42,7 @@ static struct env {
 	bool light;
 	bool count_enters;	/* --count-enters */
 	bool prog_stats;
+	bool no_prog_stats;
 	bool no_paths;
 	bool paths;		/* --paths */
 	bool stacks;
@@ -128,6 +129,7 @@ enum {
 	OPT_LIGHT,
 	OPT_MAX_RINGS,
 	OPT_PROG_STATS,
+	OPT_NO_PROG_STATS,
 	OPT_NO_PATHS,
 	OPT_PATHS,
 	OPT_COUNT_ENTERS,
@@ -191,8 +193,10 @@ static const struct argp_option options[] = {
 	  "from its call site (adds the exact backend)", 0 },
 	{ "no-paths", OPT_NO_PATHS, NULL, 0, "Exact backend without per-path figures (the "
 	  "default)", 0 },
-	{ "prog-stats", OPT_PROG_STATS, NULL, 0, "Time every run of our BPF programs and report "
-	  "ns per run (adds the kernel's own timing cost)", 0 },
+	{ "prog-stats", OPT_PROG_STATS, NULL, 0, "Add each of our BPF programs' runs, run time and "
+	  "ns per run to the report (their total, the profiler's cost, is always there)", 0 },
+	{ "no-prog-stats", OPT_NO_PROG_STATS, NULL, 0, "Do not have the kernel time our BPF "
+	  "programs (two clock reads per run): the report's profiler cost is then unknown", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and kernel addresses", 0 },
 	{},
 };
@@ -378,6 +382,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_PROG_STATS:
 		env.prog_stats = true;
 		break;
+	case OPT_NO_PROG_STATS:
+		env.no_prog_stats = true;
+		break;
 	case OPT_MAX_RINGS:
 		env.max_rings = parse_long(arg, "--max-rings", 1, 1 << 20);
 		break;
@@ -406,6 +413,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			die_usage("--listen-any needs --listen");
 		if (env.paths && env.no_paths)
 			die_usage("--paths and --no-paths contradict each other");
+		if (env.prog_stats && env.no_prog_stats)
+			die_usage("--prog-stats and --no-prog-stats contradict each other");
 		if (env.count_enters && env.light)
 			die_usage("--count-enters and --light contradict each other");
 		/* Paths are the exact backend's: asking for them asks for it. */
@@ -599,6 +608,34 @@ static int export_metrics(const struct report *rep)
 	return env.prom_path ? last_error : 0;
 }
 
+/* The target's CPU time now: its process's, or with -a every CPU's busy time. */
+static int target_cpu_now(const struct report *rep, __u64 *ns)
+{
+	return env.all ? all_cpus_busy_ns(ns) : pid_cpu_ns(rep->target_pid, ns);
+}
+
+/* The target's CPU time over the run, set against the profiler's own (report's overhead). */
+static void set_target_cpu(struct report *rep, const struct rusage *ru, bool cpu_known,
+			   __u64 cpu_ns)
+{
+	struct overhead *o = &rep->overhead;
+
+	if (ru) {
+		o->target_cpu_ns = (__u64)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000000ull +
+				   (__u64)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1000ull;
+		snprintf(o->target_cpu_source, sizeof(o->target_cpu_source),
+			 "the command's rusage");
+	} else if (cpu_known) {
+		o->target_cpu_ns = cpu_ns;
+		snprintf(o->target_cpu_source, sizeof(o->target_cpu_source), "%s (%ld ticks per s)",
+			 env.all ? "/proc/stat, busy time of every CPU" : "/proc/PID/stat",
+			 sysconf(_SC_CLK_TCK));
+	} else {
+		o->target_cpu_ns = 0;
+		snprintf(o->target_cpu_source, sizeof(o->target_cpu_source), "unknown");
+	}
+}
+
 /*
  * One profiling run into rep: start the command (or watch the PID), attach, sample until the
  * end condition, read everything. Returns 0, 1 for a profiler error, 127 when the command
@@ -608,8 +645,10 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 			FILE *text_out)
 {
 	struct child child = { .pid = -1, .go_fd = -1, .error_fd = -1 };
-	__u64 start_ns, last_tick_ns, deadline_ns = 0, tick_ns;
+	__u64 start_ns, last_tick_ns, deadline_ns = 0, tick_ns, cpu_start = 0, cpu_now = 0;
 	struct session *session = NULL;
+	bool cpu_known, reaped = false;
+	struct rusage ru;
 	int ret = 1, pidfd = -1, status = 0;
 	char err[512] = "";
 	struct utsname uts;
@@ -669,6 +708,8 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 	}
 	export_metrics(rep);
 	start_ns = last_tick_ns = now_ns();
+	cpu_known = !target_cpu_now(rep, &cpu_start);
+	cpu_now = cpu_start;
 	if (env.duration_s)
 		deadline_ns = start_ns + (__u64)(env.duration_s * 1e9);
 	if (env.command) {
@@ -700,8 +741,9 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 		now = now_ns();
 		if (deadline_ns && now >= deadline_ns)
 			break;
-		if (env.command && child_poll(&child, &status)) {
+		if (env.command && child_poll(&child, &status, &ru)) {
 			child.pid = -1;
+			reaped = true;
 			break;
 		}
 		if (env.pid && pid_watch_exited(pidfd, env.pid)) {
@@ -712,6 +754,9 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 			break;
 		}
 		if (now - last_tick_ns >= tick_ns) {
+			/* Kept from the last time it could be read: the target may exit. */
+			if (cpu_known)
+				target_cpu_now(rep, &cpu_now);
 			session_snapshot(session, rep);
 			/* A daemon forgets closed rings; a one-off report keeps every ring. */
 			if (http || env.prom_path || env.expire_set)
@@ -727,6 +772,8 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 		}
 	}
 	rep->duration_ns = now_ns() - start_ns;
+	if (cpu_known && !reaped)
+		target_cpu_now(rep, &cpu_now);
 	/* Freeze the maps first: every figure of the last snapshot then comes from one moment. */
 	session_pause(session);
 	session_snapshot(session, rep);
@@ -740,12 +787,13 @@ static int profile_once(const struct session_opts *opts, struct report *rep, str
 			 * (SIGTERM for -d, as timeout(1) does) and wait for the command.
 			 */
 			kill(child.pid, exiting ? exiting : SIGTERM);
-			waitpid(child.pid, &status, 0);
+			reaped = wait4(child.pid, &status, 0, &ru) == child.pid;
 			child.pid = -1;
 		}
 		rep->exit_status = WIFEXITED(status) ? WEXITSTATUS(status)
 						     : 128 + WTERMSIG(status);
 	}
+	set_target_cpu(rep, reaped ? &ru : NULL, cpu_known, cpu_now - cpu_start);
 	ret = 0;
 cleanup:
 	session_close(session);
@@ -814,6 +862,7 @@ static int run(void)
 		.max_rings = env.max_rings,
 		.light = !env.count_enters,
 		.prog_stats = env.prog_stats,
+		.no_prog_stats = env.no_prog_stats,
 		.verbose = env.verbose,
 		.no_paths = !env.paths,
 		.want_kstacks = env.stacks,

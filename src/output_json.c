@@ -199,6 +199,31 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 	return o;
 }
 
+/*
+ * The profiler's own cost: its BPF programs' runs and run time (kernel.bpf_stats_enabled;
+ * the dispatch around each run is not in it), per second, per run, and as a share of the
+ * target's CPU time. Every member but measured and reason is null when not measured.
+ */
+static json_t *overhead_json(const struct report *rep)
+{
+	const struct overhead *o = &rep->overhead;
+	double secs = rep->duration_ns / 1e9;
+
+	if (!o->measured)
+		return json_pack("{s:b,s:s,s:n,s:n,s:n,s:n,s:n,s:n,s:n}", "measured", 0, "reason",
+				 o->why[0] ? o->why : "not measured", "bpf_runs", "bpf_run_ns",
+				 "ns_per_run", "bpf_ns_per_s", "target_cpu_ns", "target_cpu_source",
+				 "share_of_target_cpu");
+	return json_pack("{s:b,s:n,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "measured", 1, "reason",
+			 "bpf_runs", json_u64(o->runs), "bpf_run_ns", json_u64(o->run_ns),
+			 "ns_per_run", o->runs ? json_real((double)o->run_ns / o->runs) : json_null(),
+			 "bpf_ns_per_s", secs > 0 ? json_real(o->run_ns / secs) : json_null(),
+			 "target_cpu_ns", o->target_cpu_ns ? json_u64(o->target_cpu_ns) : json_null(),
+			 "target_cpu_source", json_text(o->target_cpu_source),
+			 "share_of_target_cpu", o->target_cpu_ns ?
+			 json_real((double)o->run_ns / o->target_cpu_ns) : json_null());
+}
+
 json_t *report_to_json(const struct report *rep, bool addresses)
 {
 	json_t *root = json_object(), *backends = json_object(), *lost = json_object();
@@ -261,6 +286,7 @@ json_t *report_to_json(const struct report *rep, bool addresses)
 					      "freq_hz", rep->freq_hz, "method", "sampled estimate"));
 	else
 		json_object_set_new(root, "sampled", json_null());
+	json_object_set_new(root, "overhead", overhead_json(rep));
 	if (rep->prog_stats) {
 		json_t *programs = json_object();
 

@@ -74,6 +74,20 @@ struct program_cost {
 
 #define MAX_PROGRAMS 40
 
+/*
+ * What the profiler's own BPF programs cost over the run, as the kernel times them
+ * (kernel.bpf_stats_enabled, on for the run unless --no-prog-stats), and the target's CPU
+ * time over the same run to set it against.
+ */
+struct overhead {
+	bool measured;           /* run times known */
+	char why[128];           /* why not, when !measured */
+	__u64 runs;              /* runs of our programs */
+	__u64 run_ns;            /* their run time */
+	__u64 target_cpu_ns;     /* the target's CPU time over the run, 0 if unknown */
+	char target_cpu_source[80]; /* where target_cpu_ns comes from */
+};
+
 struct report {
 	char kernel[65];
 	char label[128];     /* --label: the scenario's name, "" if none */
@@ -95,6 +109,7 @@ struct report {
 	__u64 snapshot_failures; /* iterator reads that failed */
 	__u64 program_misses;    /* runs the kernel skipped: a program of ours already running there */
 	bool prog_stats;         /* programs[] holds per-program run counts and times */
+	struct overhead overhead;
 	size_t nr_programs;
 	struct program_cost programs[MAX_PROGRAMS];
 	/* Target: one PID, a command, or every process. */

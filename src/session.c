@@ -285,7 +285,8 @@ struct session {
 	int *perf_fds;
 	int nr_perf;
 	bool verbose;
-	int stats_fd;      /* holds kernel.bpf_stats_enabled on while open (--prog-stats) */
+	int stats_fd;      /* holds kernel.bpf_stats_enabled on while open */
+	bool prog_table;   /* --prog-stats: per-program figures in the report */
 	struct ksyms *ksyms;
 	__s8 *stack_paths; /* stack id -> enum lock_path, -1 not yet classified */
 	__s8 *stack_lock;  /* stack id -> in lock code called from io_uring, -1 not yet known */
@@ -1108,14 +1109,26 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 			goto fail;
 		}
 	}
-	if (o->prog_stats) {
+	/*
+	 * The kernel times every run of every BPF program while this fd is open (two clock
+	 * reads per run): the report's overhead figures. Asked for by name (--prog-stats), a
+	 * failure is an error; else the report says why the cost is unknown.
+	 */
+	s->prog_table = o->prog_stats;
+	if (o->no_prog_stats) {
+		snprintf(rep->overhead.why, sizeof(rep->overhead.why), "not measured "
+			 "(--no-prog-stats)");
+	} else {
 		s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-		if (s->stats_fd < 0) {
+		if (s->stats_fd < 0 && o->prog_stats) {
 			ret = s->stats_fd;
 			snprintf(err, err_size, "cannot enable BPF run-time statistics: %s",
 				 strerror(-ret));
 			goto fail;
 		}
+		if (s->stats_fd < 0)
+			snprintf(rep->overhead.why, sizeof(rep->overhead.why), "not measured: "
+				 "cannot enable BPF run-time statistics: %s", strerror(-s->stats_fd));
 	}
 	if (s->sample) {
 		ret = attach_sampling(s, o->freq_hz, err, err_size);
@@ -1464,6 +1477,8 @@ static void read_programs(struct session *s, struct report *rep)
 
 	rep->program_misses = 0;
 	rep->nr_programs = 0;
+	rep->overhead.runs = 0;
+	rep->overhead.run_ns = 0;
 	bpf_object__for_each_program(prog, s->skel->obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
@@ -1473,7 +1488,11 @@ static void read_programs(struct session *s, struct report *rep)
 		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
 			continue;
 		rep->program_misses += info.recursion_misses;
-		if (s->stats_fd < 0 || rep->nr_programs >= MAX_PROGRAMS)
+		if (s->stats_fd < 0)
+			continue;
+		rep->overhead.runs += info.run_cnt;
+		rep->overhead.run_ns += info.run_time_ns;
+		if (!s->prog_table || rep->nr_programs >= MAX_PROGRAMS)
 			continue;
 		c = &rep->programs[rep->nr_programs++];
 		snprintf(c->name, sizeof(c->name), "%s", bpf_program__name(prog));
@@ -1481,7 +1500,8 @@ static void read_programs(struct session *s, struct report *rep)
 		c->run_ns = info.run_time_ns;
 		c->misses = info.recursion_misses;
 	}
-	rep->prog_stats = s->stats_fd >= 0;
+	rep->prog_stats = s->stats_fd >= 0 && s->prog_table;
+	rep->overhead.measured = s->stats_fd >= 0;
 }
 
 static __u64 monotonic_ns(void)

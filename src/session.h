@@ -15,7 +15,8 @@ struct session_opts {
 	bool light;       /* no per-syscall event: SQEs from SQ head snapshots only */
 	bool target_all;
 	bool follow_forks;
-	bool prog_stats;  /* have the kernel time every run of our programs */
+	bool prog_stats;  /* a per-program table of runs and run times in the report */
+	bool no_prog_stats; /* do not have the kernel time our programs: no overhead figures */
 	bool verbose;     /* print each new acquisition stack with its path */
 	bool no_paths;    /* exact backend without stacks: no per-path figures, less cost */
 	bool want_kstacks; /* kernel stacks of contended acquisitions too (flame graphs) */

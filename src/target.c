@@ -88,9 +88,9 @@ void child_abort(struct child *c)
 	c->pid = -1;
 }
 
-int child_poll(struct child *c, int *status)
+int child_poll(struct child *c, int *status, struct rusage *ru)
 {
-	pid_t r = waitpid(c->pid, status, WNOHANG);
+	pid_t r = wait4(c->pid, status, WNOHANG, ru);
 
 	return r == c->pid ? 1 : 0;
 }
@@ -136,4 +136,55 @@ pid_t pid_process(pid_t pid)
 	}
 	fclose(f);
 	return tgid;
+}
+
+static __u64 ticks_ns(unsigned long long ticks)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	return ticks * (1000000000ull / (hz > 0 ? hz : 100));
+}
+
+int pid_cpu_ns(pid_t pid, __u64 *ns)
+{
+	unsigned long long t[4];
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	/* The name may hold spaces and parentheses: fields count from its last ')'. */
+	p = strrchr(buf, ')');
+	/* Fields 3-13, then utime, stime, cutime and cstime (proc(5)). */
+	if (!p || sscanf(p + 1, " %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu %llu %llu %llu",
+			 &t[0], &t[1], &t[2], &t[3]) != 4)
+		return -EIO;
+	*ns = ticks_ns(t[0] + t[1] + t[2] + t[3]);
+	return 0;
+}
+
+int all_cpus_busy_ns(__u64 *ns)
+{
+	unsigned long long v[8] = {};
+	FILE *f = fopen("/proc/stat", "re");
+	int n;
+
+	if (!f)
+		return -errno;
+	/* cpu user nice system idle iowait irq softirq steal */
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n < 4)
+		return -EIO;
+	*ns = ticks_ns(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]);
+	return 0;
 }

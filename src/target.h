@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/resource.h>
+#include <linux/types.h>
 
 /* A command started stopped before exec, so that profiling is in place when it begins. */
 struct child {
@@ -21,7 +23,8 @@ int child_release(struct child *c);
 void child_abort(struct child *c);
 
 /* 1 when the process is gone (status filled for a child), 0 while it runs. */
-int child_poll(struct child *c, int *status);
+/* 1 with its status (and CPU time in ru) once the command has ended, else 0. */
+int child_poll(struct child *c, int *status, struct rusage *ru);
 
 /* Does a process with this PID exist? */
 bool pid_exists(pid_t pid);
@@ -33,5 +36,11 @@ bool pid_watch_exited(int pidfd, pid_t pid);
 
 /* The process (thread group) that thread pid belongs to: pid itself for a leader; -errno. */
 pid_t pid_process(pid_t pid);
+
+/* CPU time of a process (its threads and waited-for children), from /proc/PID/stat's ticks. */
+int pid_cpu_ns(pid_t pid, __u64 *ns);
+
+/* Busy time of every CPU (all but idle and iowait), from /proc/stat's ticks. */
+int all_cpus_busy_ns(__u64 *ns);
 
 #endif
