@@ -28,12 +28,12 @@ kill -USR1 "$idle"
 wait "$idle"
 
 # Hits: the profiled process's own ring, one thread, NOP batch 1 (one lock/unlock per SQE).
-uringlockstat --mode exact --prog-stats --json /out/hit.json -- \
+uringlockstat --mode exact --paths --prog-stats --json /out/hit.json -- \
 	uringbench --single-issuer --duration 2 --json >/out/hit.bench.json 2>/tmp/hit.err ||
 	{ echo "vm-bench: hit run failed"; tail -5 /tmp/hit.err; }
 
-# The same without stacks (--no-paths): what the path attribution costs.
-uringlockstat --mode exact --no-paths --prog-stats --json /out/hit-nopaths.json -- \
+# The same without paths (the exact backend's default): what the path attribution costs.
+uringlockstat --mode exact --prog-stats --json /out/hit-nopaths.json -- \
 	uringbench --single-issuer --duration 2 --json >/out/hit-nopaths.bench.json 2>/tmp/hitnp.err ||
 	{ echo "vm-bench: no-paths run failed"; tail -5 /tmp/hitnp.err; }
 
