@@ -607,6 +607,42 @@ static int read_lost(struct reader *r, json_t *root, struct saved_report *rep)
 	return 0;
 }
 
+/* The profiler's own cost (absent from older reports); the derived members are not read. */
+static int read_overhead(struct reader *r, json_t *root, struct saved_report *rep)
+{
+	struct saved_count runs, run_ns, cpu;
+	struct overhead *o = &rep->overhead;
+	char *why = NULL, *source = NULL;
+	struct saved_bool measured;
+	json_t *obj;
+	int ret;
+
+	obj = get_object(r, root, "overhead", "", F_OPTIONAL, &ret);
+	if (!obj)
+		return ret;
+	if (get_bool(r, obj, "measured", "overhead", F_REQUIRED, &measured) ||
+	    get_string(r, obj, "reason", "overhead", F_NULLABLE, &why) ||
+	    get_count(r, obj, "bpf_runs", "overhead", F_NULLABLE, &runs) ||
+	    get_count(r, obj, "bpf_run_ns", "overhead", F_NULLABLE, &run_ns) ||
+	    get_count(r, obj, "target_cpu_ns", "overhead", F_NULLABLE, &cpu) ||
+	    get_string(r, obj, "target_cpu_source", "overhead", F_NULLABLE, &source)) {
+		free(why);
+		free(source);
+		return -1;
+	}
+	rep->has_overhead = true;
+	o->measured = measured.value && runs.valid && run_ns.valid;
+	o->runs = runs.value;
+	o->run_ns = run_ns.value;
+	o->target_cpu_ns = cpu.valid ? cpu.value : 0;
+	snprintf(o->why, sizeof(o->why), "%s", why ? why : "not measured");
+	snprintf(o->target_cpu_source, sizeof(o->target_cpu_source), "%s",
+		 source ? source : "unknown");
+	free(why);
+	free(source);
+	return 0;
+}
+
 static int read_programs(struct reader *r, json_t *root, struct saved_report *rep)
 {
 	json_t *programs, *p;
@@ -734,7 +770,8 @@ static int read_root(struct reader *r, json_t *root, struct saved_report *rep)
 	    get_string(r, root, "label", "", F_NULLABLE, &rep->label) ||
 	    get_string(r, root, "partial_reason", "", F_NULLABLE, &rep->partial_reason) ||
 	    read_target(r, root, rep) || read_backends(r, root, rep) || read_lost(r, root, rep) ||
-	    read_programs(r, root, rep) || read_run(r, root, "", true, &rep->run))
+	    read_overhead(r, root, rep) || read_programs(r, root, rep) ||
+	    read_run(r, root, "", true, &rep->run))
 		return -1;
 	return read_repeats(r, root, rep);
 }

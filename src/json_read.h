@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "hist.h"
+#include "lost.h"
 
 /*
  * Largest file read (a regular file; pipes and devices are refused): a --repeat 1000 run of
@@ -145,6 +146,8 @@ struct saved_report {
 	struct saved_backend *backends;
 	size_t nr_lost;
 	struct saved_counter *lost;
+	bool has_overhead;		/* false for reports written before "overhead" */
+	struct overhead overhead;
 	bool has_programs;
 	size_t nr_programs;
 	struct saved_program *programs;

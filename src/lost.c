@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The lost counters of a report, as text: only the non-zero ones, each with what it means. */
+/*
+ * The lost counters of a report, as text (only the non-zero ones, each with what it means),
+ * and the profiler's own cost: shared by the live report and `report`.
+ */
 #include <string.h>
 #include "lost.h"
 #include "fmt.h"
@@ -50,3 +53,33 @@ void lost_print(FILE *out, const struct lost_count *lost, size_t nr)
 	}
 }
 
+
+void overhead_print(FILE *out, const struct overhead *o, __u64 duration_ns)
+{
+	double secs = duration_ns / 1e9;
+	char b[32];
+
+	fprintf(out, "profiler cost: ");
+	if (!o->measured) {
+		fmt_fputs_escaped(o->why[0] ? o->why : "not measured", out);
+		fputc('\n', out);
+		return;
+	}
+	fprintf(out, "our BPF programs ran %llu times, %s in all", (unsigned long long)o->runs,
+		fmt_ns(o->run_ns, b, sizeof(b)));
+	if (o->runs)
+		fprintf(out, " (%.0f ns per run", (double)o->run_ns / o->runs);
+	if (o->runs && secs > 0)
+		fprintf(out, ", %s per second of the run)", fmt_ns(o->run_ns / secs, b, sizeof(b)));
+	else if (o->runs)
+		fprintf(out, ")");
+	if (o->target_cpu_ns) {
+		fprintf(out, ", %.2f%% of the target's CPU time (%s, from ",
+			100.0 * o->run_ns / o->target_cpu_ns, fmt_ns(o->target_cpu_ns, b, sizeof(b)));
+		fmt_fputs_escaped(o->target_cpu_source, out);
+		fputc(')', out);
+	} else {
+		fprintf(out, "; the target's CPU time is unknown or 0");
+	}
+	fprintf(out, "; the dispatch around each run (trampoline, tracepoint) is not included\n");
+}

@@ -2,6 +2,7 @@
 #ifndef URINGLOCKSTAT_LOST_H
 #define URINGLOCKSTAT_LOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <linux/types.h>
@@ -17,5 +18,26 @@ struct lost_count {
  * Names are escaped (they may come from a saved report).
  */
 void lost_print(FILE *out, const struct lost_count *lost, size_t nr);
+
+/*
+ * What the profiler's own BPF programs cost over the run, as the kernel times them
+ * (kernel.bpf_stats_enabled, on for the run unless --no-prog-stats), and the target's CPU
+ * time over the same run to set it against.
+ */
+struct overhead {
+	bool measured;           /* run times known */
+	char why[128];           /* why not, when !measured */
+	__u64 runs;              /* runs of our programs */
+	__u64 run_ns;            /* their run time */
+	__u64 target_cpu_ns;     /* the target's CPU time over the run, 0 if unknown */
+	char target_cpu_source[80]; /* where target_cpu_ns comes from */
+};
+
+/*
+ * "profiler cost: ...": the programs' runs and run time, per run, per second of a run of
+ * duration_ns, and as a share of the target's CPU time; or why it was not measured. Texts
+ * are escaped (they may come from a saved report).
+ */
+void overhead_print(FILE *out, const struct overhead *o, __u64 duration_ns);
 
 #endif

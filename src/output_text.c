@@ -43,38 +43,6 @@ static void print_lost(FILE *out, const struct report *rep)
 	lost_print(out, lost, sizeof(lost) / sizeof(lost[0]));
 }
 
-/*
- * What the profiler itself cost: its BPF programs' run time (as the kernel times them: the
- * trampoline or tracepoint dispatch around each run is not in it) per second and per run, and
- * as a share of the target's CPU time over the run.
- */
-static void print_overhead(FILE *out, const struct report *rep)
-{
-	const struct overhead *o = &rep->overhead;
-	double secs = rep->duration_ns / 1e9;
-	char b[32];
-
-	if (!o->measured) {
-		fprintf(out, "profiler cost: %s\n", o->why[0] ? o->why : "not measured");
-		return;
-	}
-	fprintf(out, "profiler cost: our BPF programs ran %llu times, %s in all",
-		(unsigned long long)o->runs, fmt_ns(o->run_ns, b, sizeof(b)));
-	if (o->runs)
-		fprintf(out, " (%.0f ns per run", (double)o->run_ns / o->runs);
-	if (o->runs && secs > 0)
-		fprintf(out, ", %s per second of the run)", fmt_ns(o->run_ns / secs, b, sizeof(b)));
-	else if (o->runs)
-		fprintf(out, ")");
-	if (o->target_cpu_ns)
-		fprintf(out, ", %.2f%% of the target's CPU time (%s, from %s)",
-			100.0 * o->run_ns / o->target_cpu_ns,
-			fmt_ns(o->target_cpu_ns, b, sizeof(b)), o->target_cpu_source);
-	else
-		fprintf(out, "; the target's CPU time is unknown or 0");
-	fprintf(out, "; the dispatch around each run (trampoline, tracepoint) is not included\n");
-}
-
 void report_print_text(FILE *out, const struct report *rep, bool addresses)
 {
 	bool contention = rep->backends[BACKEND_CONTENTION].active;
@@ -218,7 +186,7 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 	}
 	fprintf(out, "\n");
 	print_lost(out, rep);
-	print_overhead(out, rep);
+	overhead_print(out, &rep->overhead, rep->duration_ns);
 	if (rep->prog_stats) {
 		fprintf(out, "\n%-24s %14s %16s %10s %10s\n", "PROGRAM", "RUNS", "RUN_NS",
 			"NS/RUN", "MISSES");

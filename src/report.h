@@ -8,6 +8,7 @@
 #include "uringlockstat.h"
 #include "hist.h"
 #include "paths.h"
+#include "lost.h"
 
 #define REPORT_SCHEMA "uringlockstat/1"
 
@@ -73,20 +74,6 @@ struct program_cost {
 };
 
 #define MAX_PROGRAMS 40
-
-/*
- * What the profiler's own BPF programs cost over the run, as the kernel times them
- * (kernel.bpf_stats_enabled, on for the run unless --no-prog-stats), and the target's CPU
- * time over the same run to set it against.
- */
-struct overhead {
-	bool measured;           /* run times known */
-	char why[128];           /* why not, when !measured */
-	__u64 runs;              /* runs of our programs */
-	__u64 run_ns;            /* their run time */
-	__u64 target_cpu_ns;     /* the target's CPU time over the run, 0 if unknown */
-	char target_cpu_source[80]; /* where target_cpu_ns comes from */
-};
 
 struct report {
 	char kernel[65];

@@ -256,6 +256,10 @@ static void print_first(FILE *out, const struct saved_report *rep)
 	}
 	print_rings(out, &rep->run);
 	print_lost(out, rep);
+	if (rep->has_overhead)
+		overhead_print(out, &rep->overhead, rep->run.duration_ns);
+	else
+		fprintf(out, "profiler cost: not recorded (a report from an older version)\n");
 	if (!rep->has_programs)
 		return;
 	fprintf(out, "\n%-24s %14s %16s %10s %10s\n", "PROGRAM", "RUNS", "RUN_NS", "NS/RUN",

@@ -54,6 +54,10 @@ assert_within "share of the target's CPU = run time / target CPU time" \
 grep -q "^profiler cost: our BPF programs ran $runs times" "$T/s.err" ||
 	fail "no profiler cost line in the text report: $(tail -3 "$T/s.err")"
 echo "ok: text report: $(grep '^profiler cost' "$T/s.err")"
+# `report` on the saved JSON prints the same line.
+"$ULS" report "$T/s.json" >"$T/s.report" 2>&1 || fail "report failed: $(tail -2 "$T/s.report")"
+assert_eq "report's profiler cost line = the live one" "$(grep '^profiler cost' "$T/s.report")" \
+	"$(grep '^profiler cost' "$T/s.err")"
 assert_eq "metrics: runs" \
 	"$(awk '$1 == "uringlockstat_bpf_runs_total" { print $2 }' "$T/s.prom")" "$runs"
 need_number "metrics: run seconds" \

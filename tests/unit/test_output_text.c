@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the text report's lost section (src/output_text.c): only the non-zero
- * counters, each with the figures it makes lower bounds, and "lost: none" when all are zero.
+ * counters, each with the figures it makes lower bounds, and "lost: none" when all are zero;
+ * and of its last line, the profiler's own cost (src/lost.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,29 +36,87 @@ static char *text_of(const struct report *rep)
 	return buf;
 }
 
-/* The text from the lost section to the end. */
-static const char *lost_section(const char *text)
+/* The lost section (cut at the profiler cost line that follows it, which must be there). */
+static const char *lost_section(char *text)
 {
-	const char *lost = strstr(text, "\nlost:");
+	char *lost = strstr(text, "\nlost:"), *cost;
 
 	if (!lost)
 		fail_msg("no lost section in:\n%s", text);
+	cost = strstr(lost, "\nprofiler cost: ");
+	if (!cost)
+		fail_msg("no profiler cost line after the lost section in:\n%s", text);
+	cost[1] = 0;
 	return lost + 1;
+}
+
+/* overhead_print() of o over a run of duration_ns; the caller frees it. */
+static char *cost_of(const struct overhead *o, __u64 duration_ns)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	assert_non_null(out);
+	overhead_print(out, o, duration_ns);
+	assert_int_equal(fclose(out), 0);
+	assert_non_null(buf);
+	return buf;
+}
+
+static void test_cost_measured(void **state)
+{
+	struct overhead o = { .measured = true, .runs = 1000, .run_ns = 2000000,
+			      .target_cpu_ns = 1000000000, .target_cpu_source = "rusage" };
+	char *text = cost_of(&o, 2000000000ull);
+
+	assert_string_equal(text, "profiler cost: our BPF programs ran 1000 times, 2.0ms in all "
+			    "(2000 ns per run, 1.0ms per second of the run), 0.20% of the "
+			    "target's CPU time (1.00s, from rusage); the dispatch around each "
+			    "run (trampoline, tracepoint) is not included\n");
+	free(text);
+	/* No CPU time known: no share, and the line says so. */
+	o.target_cpu_ns = 0;
+	text = cost_of(&o, 2000000000ull);
+	assert_non_null(strstr(text, "; the target's CPU time is unknown or 0;"));
+	assert_null(strstr(text, "%"));
+	free(text);
+}
+
+static void test_cost_not_measured(void **state)
+{
+	struct overhead o = { .measured = false, .runs = 5, .why = "not measured (--no-prog-stats)" };
+	char *text = cost_of(&o, 1000000000ull);
+
+	/* Never a figure that was not measured. */
+	assert_string_equal(text, "profiler cost: not measured (--no-prog-stats)\n");
+	free(text);
+	/* Texts from a saved report are escaped: one line, no terminal escape. */
+	o.measured = true;
+	o.target_cpu_ns = 1000;
+	snprintf(o.target_cpu_source, sizeof(o.target_cpu_source), "a\x1b[31m\nb");
+	text = cost_of(&o, 1000000000ull);
+	assert_null(strchr(text, '\x1b'));
+	assert_ptr_equal(strchr(text, '\n'), text + strlen(text) - 1);
+	free(text);
 }
 
 static void test_all_zero(void **state)
 {
 	struct report *rep = report_new(1);
-	char *text;
+	char *text, *whole;
 	size_t i;
 
 	assert_non_null(rep);
 	text = text_of(rep);
+	whole = strdup(text);
+	assert_non_null(whole);
 	assert_string_equal(lost_section(text), "lost: none\n");
 	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
-		if (strstr(text, counters[i]))
-			fail_msg("zero counter %s printed:\n%s", counters[i], text);
+		if (strstr(whole, counters[i]))
+			fail_msg("zero counter %s printed:\n%s", counters[i], whole);
 	}
+	free(whole);
 	free(text);
 	free(rep);
 }
@@ -113,6 +172,8 @@ int main(void)
 		cmocka_unit_test(test_all_zero),
 		cmocka_unit_test(test_nonzero_only),
 		cmocka_unit_test(test_every_counter_explained),
+		cmocka_unit_test(test_cost_measured),
+		cmocka_unit_test(test_cost_not_measured),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
