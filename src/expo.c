@@ -152,14 +152,17 @@ static bool v_registers(const struct report *rep, const struct ring_report *r, _
 			const char **method)
 {
 	*v = r->sum.registers;
-	return rep->backends[BACKEND_COUNTERS].active;
+	/* Absent, not 0, when its hook could not be attached. */
+	return rep->backends[BACKEND_COUNTERS].active &&
+	       !(rep->counters_missing & COUNTER_REGISTERS);
 }
 
 static bool v_local_work(const struct report *rep, const struct ring_report *r, __u64 *v,
 			 const char **method)
 {
 	*v = r->sum.local_work_runs;
-	return rep->backends[BACKEND_COUNTERS].active;
+	return rep->backends[BACKEND_COUNTERS].active &&
+	       !(rep->counters_missing & COUNTER_LOCAL_WORK);
 }
 
 static bool v_held_samples(const struct report *rep, const struct ring_report *r, __u64 *v,

@@ -50,4 +50,15 @@ assert_eq "raw_tp sqes" "$(jqv "$T/raw.r.json" '.rings[0].sqes')" "$(jqv "$T/raw
 assert_eq "raw_tp registers" "$(jqv "$T/raw.r.json" '.rings[0].registers')" \
 	"$(jqv "$T/raw.b.json" .total.registers)"
 assert_gt "raw_tp contended" "$(jqv "$T/raw.r.json" '.rings[0].contended')" 0
+
+# A figure whose hook failed to load is missing everywhere, never 0: JSON null, no metric.
+URINGLOCKSTAT_TEST_REFUSE=register_btf run refused --prom-file "$T/refused.prom" -- \
+	--register-every 10 --ops 2000
+assert_null "registers with their hook refused" "$(jqv "$T/refused.r.json" '.rings[0].registers')"
+grep -q "not measured: register calls" "$T/refused.err" || fail "refused hook not reported"
+grep -q '^uringlockstat_local_work_runs_total{' "$T/refused.prom" ||
+	fail "metrics file lacks the figures that were measured: $(head -c 300 "$T/refused.prom")"
+! grep -q '^uringlockstat_registers_total' "$T/refused.prom" ||
+	fail "registers exported although not measured: $(grep registers_total "$T/refused.prom")"
+echo "ok: registers absent from the metrics when their hook was refused"
 exit 0
