@@ -22,18 +22,35 @@ static const char *const counters[] = {
 	"snapshot_failures", "program_misses",
 };
 
-/* The text report of rep; the caller frees it. */
-static char *text_of(const struct report *rep)
+/* What print(out, arg, duration_ns) writes; the caller frees it. */
+static char *captured(void (*print)(FILE *out, const void *arg, __u64 duration_ns),
+		      const void *arg, __u64 duration_ns)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 
 	assert_non_null(out);
-	report_print_text(out, rep, false);
+	print(out, arg, duration_ns);
 	assert_int_equal(fclose(out), 0);
 	assert_non_null(buf);
 	return buf;
+}
+
+static void print_report(FILE *out, const void *rep, __u64 unused)
+{
+	report_print_text(out, rep, false);
+}
+
+static void print_cost(FILE *out, const void *o, __u64 duration_ns)
+{
+	overhead_print(out, o, duration_ns);
+}
+
+/* The text report of rep; the caller frees it. */
+static char *text_of(const struct report *rep)
+{
+	return captured(print_report, rep, 0);
 }
 
 /* The lost section (cut at the profiler cost line that follows it, which must be there). */
@@ -53,15 +70,7 @@ static const char *lost_section(char *text)
 /* overhead_print() of o over a run of duration_ns; the caller frees it. */
 static char *cost_of(const struct overhead *o, __u64 duration_ns)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-
-	assert_non_null(out);
-	overhead_print(out, o, duration_ns);
-	assert_int_equal(fclose(out), 0);
-	assert_non_null(buf);
-	return buf;
+	return captured(print_cost, o, duration_ns);
 }
 
 static void test_cost_measured(void **state)
