@@ -6,6 +6,7 @@
 #include "atomic.h"
 #include "output.h"
 #include "flags.h"
+#include "stats.h"
 
 static json_t *json_u64(__u64 v)
 {
@@ -49,6 +50,14 @@ static json_t *json_text(const char *text)
 	str = json_stringn(clean, o);
 	free(clean);
 	return str ? str : json_null();
+}
+
+/* [lo, hi]: the 95% Wilson interval of k in n, or null when n is 0. */
+static json_t *ci95_json(__u64 k, __u64 n)
+{
+	double lo, hi;
+
+	return stats_wilson95(k, n, &lo, &hi) ? json_pack("[f,f]", lo, hi) : json_null();
 }
 
 static json_t *flags_json(__u32 flags)
@@ -162,11 +171,22 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 	json_object_set_new(o, "owner_other_cpu_share",
 			    contention && ring_owner_other_cpu_share(r, &share) ? json_real(share)
 										: json_null());
+	json_object_set_new(o, "owner_other_cpu_share_ci95",
+			    contention ? ci95_json(s->owner_other_cpu, s->owner_known) : json_null());
 	/* Each sample stands for 1/freq of CPU time spent by a task holding the lock. */
 	json_object_set_new(o, "sampled_hold_ns",
 			    rep->backends[BACKEND_SAMPLE].active && rep->freq_hz
 				    ? json_u64(r->samples_held * (1000000000ull / rep->freq_hz))
 				    : json_null());
+	{
+		double lo, hi;
+
+		json_object_set_new(o, "sampled_hold_ns_ci95",
+				    rep->backends[BACKEND_SAMPLE].active &&
+				    sampled_hold_ci95(r->samples_held, rep->samples, rep->freq_hz,
+						      &lo, &hi)
+					    ? json_pack("[f,f]", lo, hi) : json_null());
+	}
 	if (exact) {
 		struct hist_summary hold, acquire_wait;
 		json_t *paths = json_object();
@@ -277,12 +297,13 @@ json_t *report_to_json(const struct report *rep, bool addresses)
 	json_object_set_new(root, "lost", lost);
 	if (rep->backends[BACKEND_SAMPLE].active && rep->freq_hz)
 		json_object_set_new(root, "sampled",
-				    json_pack("{s:o,s:o,s:o,s:i,s:s}", "samples",
+				    json_pack("{s:o,s:o,s:o,s:o,s:i,s:s}", "samples",
 					      json_u64(rep->samples), "lock_samples",
 					      json_u64(rep->lock_samples), "lock_share",
 					      rep->samples ? json_real((double)rep->lock_samples /
 								       rep->samples)
 							   : json_null(),
+					      "lock_share_ci95", ci95_json(rep->lock_samples, rep->samples),
 					      "freq_hz", rep->freq_hz, "method", "sampled estimate"));
 	else
 		json_object_set_new(root, "sampled", json_null());

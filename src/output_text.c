@@ -4,6 +4,7 @@
 #include "output.h"
 #include "flags.h"
 #include "fmt.h"
+#include "stats.h"
 
 
 static const char *fmt_opt(bool valid, __u64 v, char *buf, size_t size)
@@ -158,10 +159,15 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 			fmt_ns(wait.max, n1, sizeof(n1)));
 		if (have_sqes && sqes)
 			fprintf(out, "  wait per SQE %.1fns\n", (double)wait.total / (double)sqes);
-		if (ring_owner_other_cpu_share(r, &share))
+		if (ring_owner_other_cpu_share(r, &share)) {
+			double lo, hi;
+
+			stats_wilson95(s->owner_other_cpu, s->owner_known, &lo, &hi);
 			fprintf(out, "  lock owner on another CPU in %.1f%% of contended episodes "
-				"(%llu sampled, 1 in %d)\n", share * 100.0,
+				"(95%% interval %s, %llu sampled, 1 in %d)\n", share * 100.0,
+				fmt_share_ci(lo, hi, n1, sizeof(n1)),
 				(unsigned long long)s->owner_known, OWNER_SAMPLE_EVERY);
+		}
 	}
 	if (!shown)
 		fprintf(out, "\nno io_uring rings found in the target\n");
@@ -169,19 +175,30 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 		fprintf(out, "\nsampled at %u Hz: %llu samples of the target's threads, %llu in "
 			"mutex code called from io_uring", rep->freq_hz,
 			(unsigned long long)rep->samples, (unsigned long long)rep->lock_samples);
-		if (rep->samples)
-			fprintf(out, " (lock share %.2f%%)",
-				100.0 * rep->lock_samples / rep->samples);
+		if (rep->samples) {
+			double lo, hi;
+			char b[32];
+
+			stats_wilson95(rep->lock_samples, rep->samples, &lo, &hi);
+			fprintf(out, " (lock share %.2f%%, 95%% interval %s)",
+				100.0 * rep->lock_samples / rep->samples,
+				fmt_share_ci(lo, hi, b, sizeof(b)));
+		}
 		fprintf(out, "\n");
 		for (i = 0; i < rep->nr_rings; i++) {
 			const struct ring_report *r = &rep->rings[i];
-			char b[32];
+			char b[32], lo_b[32], hi_b[32];
+			double lo, hi;
 
-			if (r->info.ctx && r->samples_held)
-				fprintf(out, "  ring %zu: lock held in %llu samples (~%s, estimate)\n",
-					i, (unsigned long long)r->samples_held,
-					fmt_ns(r->samples_held * (1000000000ull / rep->freq_hz), b,
-					       sizeof(b)));
+			if (!r->info.ctx || !r->samples_held)
+				continue;
+			fprintf(out, "  ring %zu: lock held in %llu samples (~%s", i,
+				(unsigned long long)r->samples_held,
+				fmt_ns(r->samples_held * (1000000000ull / rep->freq_hz), b, sizeof(b)));
+			if (sampled_hold_ci95(r->samples_held, rep->samples, rep->freq_hz, &lo, &hi))
+				fprintf(out, ", 95%% interval %s-%s", fmt_ns(lo, lo_b, sizeof(lo_b)),
+					fmt_ns(hi, hi_b, sizeof(hi_b)));
+			fprintf(out, ", estimate)\n");
 		}
 	}
 	fprintf(out, "\n");

@@ -2,6 +2,8 @@
 /* Figures derived from the raw per-ring counters, shared by every output format. */
 #include "report.h"
 #include "flags.h"
+#include "stats.h"
+#include <stdio.h>
 
 static const char *const backend_names[BACKEND_COUNT] = {
 	[BACKEND_EXACT] = "exact",
@@ -74,4 +76,24 @@ void ring_acquire_wait_summary(const struct ring_report *ring, struct hist_summa
 {
 	hist_summarize(ring->hists.acquire_wait, ring->sum.acquire_wait_ns_total,
 		       ring->sum.acquire_wait_ns_max, out);
+}
+
+bool sampled_hold_ci95(__u64 held, __u64 samples, __u32 freq_hz, double *lo_ns, double *hi_ns)
+{
+	double lo, hi, cpu_ns;
+
+	if (!freq_hz || !stats_wilson95(held, samples, &lo, &hi))
+		return false;
+	cpu_ns = (double)samples * (double)(1000000000ull / freq_hz);
+	*lo_ns = lo * cpu_ns;
+	*hi_ns = hi * cpu_ns;
+	return true;
+}
+
+const char *fmt_share_ci(double lo, double hi, char *buf, size_t size)
+{
+	int digits = hi - lo < 0.02 ? 2 : 1;
+
+	snprintf(buf, size, "%.*f-%.*f%%", digits, 100.0 * lo, digits, 100.0 * hi);
+	return buf;
 }

@@ -128,6 +128,16 @@ bool ring_acquisitions_inferred(const struct report *rep, const struct ring_repo
 /* Share of contention episodes whose lock owner ran on another CPU; false if none known. */
 bool ring_owner_other_cpu_share(const struct ring_report *ring, double *out);
 
+/*
+ * 95% interval of the sampled hold time of a ring whose lock was held in `held` of the run's
+ * `samples` samples at freq_hz (the held share's Wilson interval, times the sampled CPU time);
+ * false when there are no samples. Shared by the live report and `report`.
+ */
+bool sampled_hold_ci95(__u64 held, __u64 samples, __u32 freq_hz, double *lo_ns, double *hi_ns);
+
+/* Text of a 95% interval of a share, as percentages: "22.9-31.7%". */
+const char *fmt_share_ci(double lo, double hi, char *buf, size_t size);
+
 void ring_wait_summary(const struct ring_report *ring, struct hist_summary *out);
 
 /* Exact backend: hold times, and the wait of every acquisition (contended or not). */

@@ -4,6 +4,7 @@
  * the JSON, so this renders from its fields, line for line as src/output_text.c does live.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,8 @@
 #include "flags.h"
 #include "fmt.h"
 #include "lost.h"
+#include "report.h"
+#include "stats.h"
 #include "uringlockstat.h"
 
 #define EXIT_UNUSABLE 2
@@ -97,10 +100,18 @@ static void print_contention(FILE *out, const struct saved_ring *r, bool have_sq
 	if (have_sqes)
 		fprintf(out, "  wait per SQE %.1fns\n",
 			(double)r->wait.ns.total / (double)r->sqes.value);
-	if (r->has_owner_share)
+	if (r->has_owner_share) {
+		/* The interval from the counts behind the share, as the live report has it. */
+		unsigned long long n = val(&r->owner_samples);
+		double lo, hi;
+		char b[32];
+
+		if (!stats_wilson95(llround(r->owner_other_cpu_share * n), n, &lo, &hi))
+			lo = hi = NAN;
 		fprintf(out, "  lock owner on another CPU in %.1f%% of contended episodes "
-			"(%llu sampled, 1 in %d)\n", r->owner_other_cpu_share * 100.0,
-			val(&r->owner_samples), OWNER_SAMPLE_EVERY);
+			"(95%% interval %s, %llu sampled, 1 in %d)\n", r->owner_other_cpu_share * 100.0,
+			isnan(lo) ? "-" : fmt_share_ci(lo, hi, b, sizeof(b)), n, OWNER_SAMPLE_EVERY);
+	}
 }
 
 static void print_ring(FILE *out, size_t i, const struct saved_ring *r)
@@ -161,16 +172,29 @@ static void print_sampled(FILE *out, const struct saved_run *run)
 	fprintf(out, "\nsampled at %llu Hz: %llu samples of the target's threads, %llu in "
 		"mutex code called from io_uring", val(&run->freq_hz), val(&run->samples),
 		val(&run->lock_samples));
-	if (run->has_lock_share)
-		fprintf(out, " (lock share %.2f%%)", 100.0 * run->lock_share);
+	if (run->has_lock_share) {
+		double lo, hi;
+
+		fprintf(out, " (lock share %.2f%%", 100.0 * run->lock_share);
+		if (stats_wilson95(val(&run->lock_samples), val(&run->samples), &lo, &hi))
+			fprintf(out, ", 95%% interval %s", fmt_share_ci(lo, hi, b, sizeof(b)));
+		fprintf(out, ")");
+	}
 	fprintf(out, "\n");
 	for (i = 0; i < run->nr_rings && period_ns; i++) {
 		const struct saved_ring *r = &run->rings[i];
+		__u64 held = r->sampled_hold_ns.value / period_ns;
+		char lo_b[32], hi_b[32];
+		double lo, hi;
 
-		if (r->sampled_hold_ns.valid && r->sampled_hold_ns.value >= period_ns)
-			fprintf(out, "  ring %zu: lock held in %llu samples (~%s, estimate)\n", i,
-				(unsigned long long)(r->sampled_hold_ns.value / period_ns),
-				fmt_ns(r->sampled_hold_ns.value, b, sizeof(b)));
+		if (!r->sampled_hold_ns.valid || r->sampled_hold_ns.value < period_ns)
+			continue;
+		fprintf(out, "  ring %zu: lock held in %llu samples (~%s", i,
+			(unsigned long long)held, fmt_ns(r->sampled_hold_ns.value, b, sizeof(b)));
+		if (sampled_hold_ci95(held, val(&run->samples), val(&run->freq_hz), &lo, &hi))
+			fprintf(out, ", 95%% interval %s-%s", fmt_ns(lo, lo_b, sizeof(lo_b)),
+				fmt_ns(hi, hi_b, sizeof(hi_b)));
+		fprintf(out, ", estimate)\n");
 	}
 }
 

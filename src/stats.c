@@ -163,3 +163,26 @@ double stats_mann_whitney_min_p(size_t n_a, size_t n_b)
 		c = c * (double)(n_b + i) / (double)i;
 	return c > 2 ? 2 / c : 1;
 }
+
+bool stats_wilson95(unsigned long long k, unsigned long long n, double *lo, double *hi)
+{
+	const double z = 1.959963984540054; /* the normal distribution's 97.5% quantile */
+	double p, denom, center, half;
+
+	if (!n || k > n) {
+		*lo = *hi = NAN;
+		return false;
+	}
+	p = (double)k / (double)n;
+	denom = 1 + z * z / n;
+	center = (p + z * z / (2.0 * n)) / denom;
+	half = z / denom * sqrt(p * (1 - p) / n + z * z / (4.0 * n * n));
+	*lo = center - half < 0 ? 0 : center - half;
+	*hi = center + half > 1 ? 1 : center + half;
+	/* Exact at the ends: no rounding below 0 successes or above n. */
+	if (k == 0)
+		*lo = 0;
+	if (k == n)
+		*hi = 1;
+	return true;
+}

@@ -2,6 +2,7 @@
 #ifndef URINGLOCKSTAT_STATS_H
 #define URINGLOCKSTAT_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -27,5 +28,12 @@ double stats_mann_whitney_p(const double *a, size_t n_a, const double *b, size_t
  * n_a) (capped at 1): when it is not below alpha, no change can be significant.
  */
 double stats_mann_whitney_min_p(size_t n_a, size_t n_b);
+
+/*
+ * 95% Wilson score interval of a proportion: k successes in n trials (k <= n). The interval
+ * stays inside [0, 1] and is not degenerate at k = 0 or k = n, unlike the normal one.
+ * Returns false (lo = hi = NAN) when n is 0.
+ */
+bool stats_wilson95(unsigned long long k, unsigned long long n, double *lo, double *hi);
 
 #endif

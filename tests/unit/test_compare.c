@@ -98,6 +98,39 @@ static void test_mwu_normal(void **state)
 	assert_close(p, 0.001138271824920979, 1e-9);
 }
 
+/*
+ * Wilson 95% intervals against published values (Newcombe 1998, Table I: 81/263 ->
+ * 0.2553-0.3662, 15/148 -> 0.0624-0.1605, 0/20 -> 0-0.1611, 1/29 -> 0.0061-0.1718).
+ */
+static void test_wilson(void **state)
+{
+	static const struct {
+		unsigned long long k, n;
+		double lo, hi;
+	} cases[] = {
+		{ 81, 263, 0.2553, 0.3662 }, { 15, 148, 0.0624, 0.1605 },
+		{ 0, 20, 0.0, 0.1611 }, { 1, 29, 0.0061, 0.1718 },
+	};
+	double lo, hi;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_true(stats_wilson95(cases[i].k, cases[i].n, &lo, &hi));
+		if (fabs(lo - cases[i].lo) > 0.0006 || fabs(hi - cases[i].hi) > 0.0006)
+			fail_msg("%llu/%llu: got %.4f-%.4f, want %.4f-%.4f", cases[i].k, cases[i].n,
+				 lo, hi, cases[i].lo, cases[i].hi);
+	}
+	/* All successes: the mirror of none; the interval always holds the share. */
+	assert_true(stats_wilson95(20, 20, &lo, &hi));
+	assert_true(fabs(lo - (1 - 0.1611)) < 0.0006 && hi == 1);
+	assert_true(stats_wilson95(1, 1000000, &lo, &hi));
+	assert_true(lo <= 1e-6 && hi >= 1e-6 && lo > 0);
+	/* No trials, or more successes than trials: no interval. */
+	assert_false(stats_wilson95(0, 0, &lo, &hi));
+	assert_true(isnan(lo) && isnan(hi));
+	assert_false(stats_wilson95(5, 4, &lo, &hi));
+}
+
 static void test_mwu_edges(void **state)
 {
 	static const double one[] = { 1 }, two[] = { 1, NAN };
@@ -882,8 +915,10 @@ static void test_sampled(void **state)
 	saved_report_print(out, &rep);
 	fclose(out);
 	assert_non_null(strstr(buf, "\nsampled at 99 Hz: 200 samples of the target's threads, "
-				    "50 in mutex code called from io_uring (lock share 25.00%)\n"
-				    "  ring 0: lock held in 3 samples (~30.3ms, estimate)\n"));
+				    "50 in mutex code called from io_uring (lock share 25.00%, "
+				    "95% interval 19.5-31.4%)\n"
+				    "  ring 0: lock held in 3 samples (~30.3ms, 95% interval "
+				    "10.3ms-87.2ms, estimate)\n"));
 	free(buf);
 	/* Only the top level has it, not each of the repeated runs: no samples to test. */
 	cmp_options_init(&o);
@@ -1158,6 +1193,7 @@ int main(void)
 		cmocka_unit_test(test_mwu_exact),
 		cmocka_unit_test(test_mwu_normal),
 		cmocka_unit_test(test_mwu_edges),
+		cmocka_unit_test(test_wilson),
 		cmocka_unit_test(test_median),
 		cmocka_unit_test(test_reader_valid),
 		cmocka_unit_test(test_reader_errors),
