@@ -42,4 +42,17 @@ echo "lock share: uringlockstat $ours ($samples samples), perf $perf_share ($per
 awk -v a="$ours" -v b="$perf_share" 'BEGIN { d = a - b; if (d < 0) d = -d;
 	exit !(d <= 0.02 || d <= 0.2 * b) }' || fail "lock shares differ: $ours vs $perf_share"
 echo "ok: lock shares agree"
+# The share's 95% interval: the Wilson score interval of lock_samples in samples, recomputed
+# here from the report's own counts, and it holds the share.
+lo=$(jqv "$T/r.json" '.sampled.lock_share_ci95[0] | num')
+hi=$(jqv "$T/r.json" '.sampled.lock_share_ci95[1] | num')
+want=$(awk -v k="$(jqv "$T/r.json" '.sampled.lock_samples | num')" -v n="$samples" 'BEGIN {
+	z = 1.959963984540054; p = k / n; d = 1 + z * z / n; c = (p + z * z / (2 * n)) / d
+	h = z / d * sqrt(p * (1 - p) / n + z * z / (4 * n * n)); printf "%.9f %.9f", c - h, c + h }')
+assert_within "interval low end = Wilson's" "$lo" "${want% *}" 0.0001
+assert_within "interval high end = Wilson's" "$hi" "${want#* }" 0.0001
+awk -v lo="$lo" -v s="$ours" -v hi="$hi" 'BEGIN { exit !(lo <= s && s <= hi) }' ||
+	fail "share $ours outside its interval $lo-$hi"
+echo "ok: lock share $ours in its 95% interval $lo-$hi; perf's $perf_share is" \
+	"$(awk -v lo="$lo" -v s="$perf_share" -v hi="$hi" 'BEGIN { print (lo <= s && s <= hi) ? "inside" : "outside" }')"
 exit 0
