@@ -258,8 +258,14 @@ void cmp_run_sample(const struct saved_run *run, enum cmp_metric m, struct cmp_s
 	else if (run->samples.valid && run->samples.value < CMP_MIN_LOCK_SAMPLES)
 		sample_missing(s, "sampled.lock_share rests on %llu samples (%d needed)",
 			       (unsigned long long)run->samples.value, CMP_MIN_LOCK_SAMPLES);
-	else
+	else {
 		sample_set(s, run->lock_share, NULL);
+		if (run->samples.valid && run->lock_samples.valid &&
+		    run->lock_samples.value <= run->samples.value) {
+			s->k = run->lock_samples.value;
+			s->trials = run->samples.value;
+		}
+	}
 }
 
 /* ---- matching ---- */
@@ -321,6 +327,7 @@ struct side {
 	const char *variant;
 	bool valid;
 	char why[160];
+	unsigned long long k, trials; /* a single proportion's counts, else 0 */
 };
 
 /*
@@ -376,6 +383,8 @@ static int collect(const struct saved_report *rep, const char *name, enum cmp_me
 			return 0;
 		}
 		side->variant = s.variant;
+		side->k = s.k;
+		side->trials = s.trials;
 		side->v[side->n++] = s.value;
 	}
 	if (!side->n) {
@@ -415,6 +424,11 @@ static void decide(struct cmp_row *row, const struct side *b, const struct side 
 	worse = cmp_metrics[row->metric].higher_is_better ? -row->change_pct : row->change_pct;
 	row->tested = b->n >= 2 && n->n >= 2;
 	row->p_value = row->tested ? stats_mann_whitney_p(b->v, b->n, n->v, n->n, NULL) : NAN;
+	/* One run a side of a sampled proportion: its samples are the replicates. */
+	if (!row->tested && b->n == 1 && n->n == 1 && b->trials && n->trials) {
+		row->tested = true;
+		row->p_value = stats_two_proportion_p(b->k, b->trials, n->k, n->trials);
+	}
 	/* Untested (single runs): the limit alone decides, and the table says so. */
 	significant = !row->tested || row->p_value < alpha;
 	if (worse > row->limit_pct)

@@ -69,6 +69,8 @@ struct cmp_sample {
 	/* Which figure it comes from when there is a choice ("hold" or "wait"), or NULL. */
 	const char *variant;
 	char why[128];		/* when !valid: what is missing */
+	/* A proportion's counts (value = k / trials), when the metric is one; else 0. */
+	unsigned long long k, trials;
 };
 
 /* The metric m (of path `path` for path metrics) of ring in run. */
@@ -104,7 +106,11 @@ struct cmp_row {
 	double base, new;	/* medians */
 	double change_pct;	/* (new - base) / base; +inf when base is 0 and new is not */
 	double limit_pct;
-	bool tested;		/* significance tested: both sides have 2 or more samples */
+	/*
+	 * Significance tested: both sides have 2 or more samples, or (a proportion such as the
+	 * sampled lock share) one run each, tested on their sample counts.
+	 */
+	bool tested;
 	double p_value;
 	enum cmp_verdict verdict;
 	char reason[160];	/* not comparable: why */

@@ -186,3 +186,20 @@ bool stats_wilson95(unsigned long long k, unsigned long long n, double *lo, doub
 		*hi = 1;
 	return true;
 }
+
+double stats_two_proportion_p(unsigned long long k1, unsigned long long n1, unsigned long long k2,
+			      unsigned long long n2)
+{
+	double p1, p2, pooled, se;
+
+	if (!n1 || !n2 || k1 > n1 || k2 > n2)
+		return NAN;
+	p1 = (double)k1 / n1;
+	p2 = (double)k2 / n2;
+	pooled = (double)(k1 + k2) / (double)(n1 + n2);
+	se = sqrt(pooled * (1 - pooled) * (1.0 / n1 + 1.0 / n2));
+	/* Both shares 0 or both 1: no difference to test. */
+	if (se == 0)
+		return p1 == p2 ? 1 : 0;
+	return erfc(fabs(p1 - p2) / se / sqrt(2));
+}

@@ -36,4 +36,12 @@ double stats_mann_whitney_min_p(size_t n_a, size_t n_b);
  */
 bool stats_wilson95(unsigned long long k, unsigned long long n, double *lo, double *hi);
 
+/*
+ * Two-sided p-value that k1 of n1 and k2 of n2 come from one proportion (pooled two-proportion
+ * z-test; the normal approximation, fine for the hundreds of samples a share rests on). NAN
+ * when a count is 0 or k > n.
+ */
+double stats_two_proportion_p(unsigned long long k1, unsigned long long n1, unsigned long long k2,
+			      unsigned long long n2);
+
 #endif

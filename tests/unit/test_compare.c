@@ -884,6 +884,64 @@ static void check_single_sampled(int samples, enum cmp_verdict verdict, const ch
 	free(text);
 }
 
+/* A one-run report whose lock share is k of n samples; the caller frees it. */
+static void parse_share(unsigned int k, unsigned int n, struct saved_report *rep)
+{
+	char err[256], *text;
+
+	assert_true(asprintf(&text, "{\"schema\":\"uringlockstat/1\",\"kernel\":\"k\","
+			     "\"duration_ns\":1,\"sampled\":{\"samples\":%u,\"lock_samples\":%u,"
+			     "\"lock_share\":%.17g},\"rings\":[{\"pid\":1,\"fd\":3,\"flags\":[]}]}",
+			     n, k, (double)k / n) > 0);
+	if (saved_report_parse(text, strlen(text), "s.json", rep, err, sizeof(err)))
+		fail_msg("%s", err);
+	free(text);
+}
+
+/*
+ * Single runs of a sampled share are tested on their sample counts (two-proportion z-test):
+ * 150 of 1000 against 300 of 1000 is a regression beyond doubt; 30 of 200 against 36 of 200
+ * (+20%, past the 10% limit) is noise.
+ */
+static void test_sampled_single_tested(void **state)
+{
+	static const struct {
+		unsigned int k1, n1, k2, n2;
+		enum cmp_verdict verdict;
+	} cases[] = {
+		{ 150, 1000, 300, 1000, CMP_REGRESSION },
+		{ 30, 200, 36, 200, CMP_NOISE },
+		{ 300, 1000, 150, 1000, CMP_IMPROVED },
+		{ 150, 1000, 152, 1000, CMP_OK },
+	};
+	struct saved_report base, new;
+	struct cmp_result res;
+	struct cmp_options o;
+	const struct cmp_row *r;
+	char err[256];
+	size_t i;
+
+	/* 15/100 vs 30/100: z = 2.54, p = 0.0111 (pooled two-proportion test, by hand). */
+	assert_close(stats_two_proportion_p(15, 100, 30, 100), 0.0111, 0.01);
+	assert_close(stats_two_proportion_p(0, 50, 0, 80), 1, 0);
+	assert_true(isnan(stats_two_proportion_p(1, 0, 1, 2)));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		parse_share(cases[i].k1, cases[i].n1, &base);
+		parse_share(cases[i].k2, cases[i].n2, &new);
+		cmp_options_init(&o);
+		assert_int_equal(cmp_compare(&base, &new, &o, &res, err, sizeof(err)), 0);
+		r = row_of(&res, CMP_SAMPLED_LOCK_SHARE, NULL);
+		assert_true(r->tested);
+		if (r->verdict != cases[i].verdict)
+			fail_msg("%u/%u vs %u/%u: verdict %d, want %d (p %g)", cases[i].k1,
+				 cases[i].n1, cases[i].k2, cases[i].n2, r->verdict,
+				 cases[i].verdict, r->p_value);
+		cmp_result_free(&res);
+		saved_report_free(&base);
+		saved_report_free(&new);
+	}
+}
+
 /* The sample backend's figures: read, rendered, and compared. */
 static void test_sampled(void **state)
 {
@@ -1194,6 +1252,7 @@ int main(void)
 		cmocka_unit_test(test_mwu_normal),
 		cmocka_unit_test(test_mwu_edges),
 		cmocka_unit_test(test_wilson),
+		cmocka_unit_test(test_sampled_single_tested),
 		cmocka_unit_test(test_median),
 		cmocka_unit_test(test_reader_valid),
 		cmocka_unit_test(test_reader_errors),
