@@ -103,7 +103,7 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests
 # libFuzzer target of the JSON report reader, with everything that consumes what it reads
 # (compare's engine and printers, report's renderer). Runtime: Debian's libclang-rt-14-dev.
 FUZZ_SRCS := src/json_read.c src/compare_metrics.c src/compare_print.c src/stats.c \
-	src/report_cmd.c src/flags.c src/fmt.c src/lost.c
+	src/report_cmd.c src/report.c src/hist.c src/flags.c src/fmt.c src/lost.c
 FUZZ_OBJS := $(patsubst src/%.c,$(OUT)/fuzz/obj/%.o,$(FUZZ_SRCS))
 FUZZ_CFLAGS := -g -O1 $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -MMD -MP
 # UBSan findings abort, so that libFuzzer reports them as crashes.
