@@ -11,6 +11,9 @@
 #
 # usage: tests/vmtest/kvm_fallback.sh [KERNEL]    (default 6.1; prints "N passed, M failed")
 set -u
+# Each case picks the accelerator itself: a VMTEST_ACCEL=tcg from the caller (as in
+# `VMTEST_ACCEL=tcg make check`) would keep vmtest from ever trying KVM.
+unset VMTEST_ACCEL
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kernel=${1:-6.1}
 real_qemu=$(command -v qemu-system-x86_64) || { echo "FAIL: no qemu-system-x86_64"; exit 1; }
