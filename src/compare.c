@@ -53,6 +53,12 @@ static void usage(FILE *out)
 		"side the limits alone decide. A figure missing or null in either report\n"
 		"(its backend did not run) is \"not comparable\", never a pass.\n"
 		"\n"
+		"Reports of --clock instructions (a qemu -icount guest, where a duration is an\n"
+		"instruction count) are deterministic: compare decides them without a test,\n"
+		"on single runs if need be, with the tight limits of the icount column. A\n"
+		"report that counts instructions is never compared with one that counts time\n"
+		"(exit 2).\n"
+		"\n"
 		"Options:\n"
 		"  -m, --max-regress METRIC=PCT  largest change in the worse direction that\n"
 		"                                passes, in percent of the base median\n"
@@ -62,10 +68,12 @@ static void usage(FILE *out)
 		"      --same-kernel             refuse reports of different kernels (exit 2)\n"
 		"  -h, --help                    this text\n"
 		"\n"
-		"Metrics (an increase is worse unless said otherwise) and default limits:\n");
+		"Metrics (an increase is worse unless said otherwise) and default limits\n"
+		"(time, icount):\n");
 	for (m = 0; m < CMP_METRIC_COUNT; m++) {
-		fprintf(out, "  %-21s %3g%%  ", cmp_metrics[m].name, cmp_metrics[m].default_pct);
-		print_wrapped(out, cmp_metrics[m].help, 30);
+		fprintf(out, "  %-20s %2g%% %4g%%  ", cmp_metrics[m].name, cmp_metrics[m].default_pct,
+			cmp_metrics[m].icount_pct);
+		print_wrapped(out, cmp_metrics[m].help, 36);
 	}
 	fprintf(out,
 		"\n"
@@ -76,7 +84,8 @@ static void usage(FILE *out)
 		"input: a missing, empty, truncated or invalid file, not a regular file\n"
 		"(a pipe or device), over 512 MiB, another schema than uringlockstat/1, a\n"
 		"number out of range, a top level that differs from repeats[0] (an edited\n"
-		"file), different kernels with --same-kernel, or no ring in common.\n"
+		"file), different kernels with --same-kernel, clocks that differ, or no\n"
+		"ring in common.\n"
 		"\n"
 		"Examples:\n"
 		"  uringlockstat --repeat 6 --label si --json base.json -- \\\n"
@@ -132,6 +141,7 @@ static bool parse_max_regress(const char *arg, struct cmp_options *o)
 	if (!numarg_decimal(num, &pct) || pct > 1e6)
 		return false;
 	o->max_regress_pct[m] = pct;
+	o->limit_given[m] = true;
 	return true;
 }
 

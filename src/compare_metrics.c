@@ -19,36 +19,38 @@
  * Default limits: per-SQE rates and shares move little between runs of one workload (10%);
  * latency percentiles come from log2-spaced histogram buckets and jump by whole buckets (20%);
  * throughput of the profiled workload is the most stable figure and the one users feel (5%).
+ * Under the instruction clock (qemu -icount shift=0, 1 vCPU) a workload repeats its counts to
+ * about 0.001%: 0.5%, except where a figure moves in steps (histogram buckets) or is sampled.
  */
 const struct cmp_metric_info cmp_metrics[CMP_METRIC_COUNT] = {
 	[CMP_ACQ_PER_SQE] = { "acq_per_sqe", "lock acquisitions per SQE (acquisitions / sqes)",
-			      "", 10, false, CMP_SCOPE_RING },
+			      "", 10, false, CMP_SCOPE_RING, 0.5 },
 	[CMP_CONTENDED_SHARE] = { "contended_share", "contended share: contended / acquisitions, "
 				  "or contended / sqes when acquisitions is null", "", 10, false,
-				  CMP_SCOPE_RING },
+				  CMP_SCOPE_RING, 0.5 },
 	[CMP_WAIT_P50] = { "wait_p50", "median wait of contended acquisitions (wait_ns.p50)", "ns",
-			   20, false, CMP_SCOPE_RING },
+			   20, false, CMP_SCOPE_RING, 20 },
 	[CMP_WAIT_P99] = { "wait_p99", "99th percentile wait (wait_ns.p99)", "ns", 20, false,
-			   CMP_SCOPE_RING },
+			   CMP_SCOPE_RING, 20 },
 	[CMP_HOLD_P50] = { "hold_p50", "median hold time (hold_ns.p50; exact backend)", "ns", 20,
-			   false, CMP_SCOPE_RING },
+			   false, CMP_SCOPE_RING, 20 },
 	[CMP_HOLD_P99] = { "hold_p99", "99th percentile hold time (hold_ns.p99; exact backend)",
-			   "ns", 20, false, CMP_SCOPE_RING },
+			   "ns", 20, false, CMP_SCOPE_RING, 20 },
 	[CMP_HANDOFFS_PER_ACQ] = { "handoffs_per_acq", "handoffs per acquisition (exact backend)",
-				   "", 10, false, CMP_SCOPE_RING },
+				   "", 10, false, CMP_SCOPE_RING, 0.5 },
 	[CMP_LOCK_NS_PER_SQE] = { "lock_ns_per_sqe", "lock time per SQE: hold_ns.total / sqes, "
 				  "or wait_ns.total / sqes (labelled wait) without hold times",
-				  "ns", 10, false, CMP_SCOPE_RING },
+				  "ns", 10, false, CMP_SCOPE_RING, 0.5 },
 	[CMP_THROUGHPUT] = { "throughput", "SQEs per second (sqes / duration_ns); a drop is the "
-			     "regression", "/s", 5, true, CMP_SCOPE_RING },
+			     "regression", "/s", 5, true, CMP_SCOPE_RING, 0.5 },
 	[CMP_PATH_ACQ_PER_SQE] = { "path_acq_per_sqe", "per kernel path: acquisitions per SQE",
-				   "", 10, false, CMP_SCOPE_PATH },
+				   "", 10, false, CMP_SCOPE_PATH, 0.5 },
 	[CMP_PATH_HOLD_NS_PER_ACQ] = { "path_hold_ns_per_acq", "per kernel path: hold ns per "
 				       "acquisition (hold_ns / acquisitions)", "ns", 20, false,
-				       CMP_SCOPE_PATH },
+				       CMP_SCOPE_PATH, 0.5 },
 	[CMP_SAMPLED_LOCK_SHARE] = { "sampled_lock_share", "CPU share of lock code sampled by the "
 				     "sample backend (sampled.lock_share of every run, from 100 "
-				     "samples or more)", "", 10, false, CMP_SCOPE_RUN },
+				     "samples or more)", "", 10, false, CMP_SCOPE_RUN, 10 },
 };
 
 int cmp_metric_by_name(const char *name)
@@ -395,7 +397,7 @@ static int collect(const struct saved_report *rep, const char *name, enum cmp_me
 }
 
 static void decide(struct cmp_row *row, const struct side *b, const struct side *n,
-		   double alpha)
+		   double alpha, bool deterministic)
 {
 	double worse;
 	bool significant;
@@ -422,7 +424,8 @@ static void decide(struct cmp_row *row, const struct side *b, const struct side 
 	else
 		row->change_pct = row->new > row->base ? INFINITY : 0;
 	worse = cmp_metrics[row->metric].higher_is_better ? -row->change_pct : row->change_pct;
-	row->tested = b->n >= 2 && n->n >= 2;
+	/* Deterministic figures: any change is real, and the limit alone decides. */
+	row->tested = !deterministic && b->n >= 2 && n->n >= 2;
 	row->p_value = row->tested ? stats_mann_whitney_p(b->v, b->n, n->v, n->n, NULL) : NAN;
 	/* One run a side of a sampled proportion: its samples are the replicates. */
 	if (!row->tested && b->n == 1 && n->n == 1 && b->trials && n->trials) {
@@ -470,13 +473,14 @@ static int add_row(struct cmp_result *res, size_t *cap, const struct cmp_options
 		goto out;
 	row->metric = m;
 	row->ring = ring;
-	row->limit_pct = o->max_regress_pct[m];
+	row->limit_pct = res->instructions && !o->limit_given[m] ? cmp_metrics[m].icount_pct
+							     : o->max_regress_pct[m];
 	if (path) {
 		row->path = strdup(path);
 		if (!row->path)
 			goto out;
 	}
-	decide(row, &b, &n, o->alpha);
+	decide(row, &b, &n, o->alpha, res->instructions && m != CMP_SAMPLED_LOCK_SHARE);
 	res->regressions += row->verdict == CMP_REGRESSION;
 	ret = 0;
 out:
@@ -679,6 +683,15 @@ int cmp_compare(const struct saved_report *base, const struct saved_report *new,
 		if (add_note(res, "kernels differ: base %s, new %s", base->kernel, new->kernel))
 			goto oom;
 	}
+	if (base->clock_instructions != new->clock_instructions) {
+		cmp_result_free(res);
+		return cmp_error(err, err_size, "the clocks differ: %s counts instructions "
+				 "(--clock instructions), %s wall-clock time; their durations, "
+				 "rates and latencies cannot be compared",
+				 base->clock_instructions ? "base" : "new",
+				 base->clock_instructions ? "new" : "base");
+	}
+	res->instructions = base->clock_instructions;
 	if (!same_label(base->label, new->label)) {
 		cmp_error(err, err_size,
 			  "no ring matches: the labels differ (base %s%s%s, new %s%s%s)",
@@ -702,7 +715,15 @@ int cmp_compare(const struct saved_report *base, const struct saved_report *new,
 		cmp_result_free(res);
 		return -1;
 	}
-	if (res->single_runs) {
+	if (res->instructions) {
+		if (add_note(res, "both reports count instructions: deterministic figures, decided "
+			     "on %s against the limits without a significance test (the sampled "
+			     "lock share keeps its test on its sample counts); default limits "
+			     "0.5%%, 20%% for percentiles (histogram buckets); throughput is SQEs "
+			     "per 1e9 instructions (/G)",
+			     res->single_runs ? "single runs" : "the medians of the runs"))
+			goto oom;
+	} else if (res->single_runs) {
 		if (add_note(res, "single runs (base %zu, new %zu): no significance test possible; "
 			     "the limits alone decide", res->n_base_runs, res->n_new_runs))
 			goto oom;

@@ -39,6 +39,7 @@ struct cmp_metric_info {
 	double default_pct;	/* default --max-regress */
 	bool higher_is_better;	/* throughput: a drop is the regression */
 	enum cmp_scope scope;
+	double icount_pct;	/* default limit when both reports count instructions */
 };
 
 extern const struct cmp_metric_info cmp_metrics[CMP_METRIC_COUNT];
@@ -82,6 +83,7 @@ void cmp_run_sample(const struct saved_run *run, enum cmp_metric m, struct cmp_s
 
 struct cmp_options {
 	double max_regress_pct[CMP_METRIC_COUNT];
+	bool limit_given[CMP_METRIC_COUNT];	/* by --max-regress: kept under either clock */
 	double alpha;
 	bool same_kernel;	/* reports of different kernels are unusable */
 };
@@ -120,6 +122,12 @@ struct cmp_result {
 	const struct saved_report *base, *new;
 	size_t n_base_runs, n_new_runs;
 	bool single_runs;	/* a side has one run: verdicts rest on the limits alone */
+	/*
+	 * Both reports count instructions (--clock instructions): deterministic figures, decided
+	 * on the medians against the limits without a significance test (the sampled lock share
+	 * keeps its test on sample counts), with the instruction-clock default limits.
+	 */
+	bool instructions;
 	double min_p;		/* smallest p-value the run counts allow */
 	double alpha;
 	size_t nr_rings;
@@ -134,7 +142,8 @@ struct cmp_result {
 /*
  * Compare two reports. Returns 0 with every row in res (which the caller frees with
  * cmp_result_free), or -1 with a one-line reason in err when they cannot be compared: no ring
- * matches, or different kernels with same_kernel. base and new must outlive res.
+ * matches, different kernels with same_kernel, or one report counting instructions and the
+ * other time. base and new must outlive res.
  */
 int cmp_compare(const struct saved_report *base, const struct saved_report *new,
 		const struct cmp_options *o, struct cmp_result *res, char *err, size_t err_size);

@@ -8,6 +8,7 @@
 #include "fmt.h"
 
 #define SINGLE_RUNS_LABEL "(no significance test: single runs)"
+#define DETERMINISTIC_LABEL "(deterministic: instruction clock)"
 
 int cmp_format_by_name(const char *name)
 {
@@ -37,7 +38,22 @@ static void clean(char *s, size_t size)
 
 static const char *fmt_value(double v, const char *unit, char *buf, size_t size)
 {
-	if (!strcmp(unit, "ns")) {
+	if (!strcmp(unit, "insn")) {
+		if (v < 1e3)
+			snprintf(buf, size, v == floor(v) ? "%.0f insn" : "%.1f insn", v);
+		else if (v < 1e6)
+			snprintf(buf, size, "%.3fk insn", v / 1e3);
+		else
+			snprintf(buf, size, "%.3fM insn", v / 1e6);
+	} else if (!strcmp(unit, "/Ginsn")) {
+		/* Per 1e9 instructions ("G"), as "/s" is per 1e9 ns. */
+		if (v < 1e3)
+			snprintf(buf, size, "%.1f/G", v);
+		else if (v < 1e6)
+			snprintf(buf, size, "%.1fk/G", v / 1e3);
+		else
+			snprintf(buf, size, "%.2fM/G", v / 1e6);
+	} else if (!strcmp(unit, "ns")) {
 		if (v < 1e3)
 			snprintf(buf, size, v == floor(v) ? "%.0fns" : "%.1fns", v);
 		else if (v < 1e6)
@@ -61,11 +77,24 @@ static const char *fmt_value(double v, const char *unit, char *buf, size_t size)
 	return buf;
 }
 
-static const char *fmt_base(const struct cmp_row *r, bool new, char *buf, size_t size)
+/* The metric's unit; under the instruction clock, ns are instructions and /s per 1e9 of them. */
+static const char *row_unit(const struct cmp_result *res, const struct cmp_row *r)
+{
+	const char *unit = cmp_metrics[r->metric].unit;
+
+	if (res->instructions && !strcmp(unit, "ns"))
+		return "insn";
+	if (res->instructions && !strcmp(unit, "/s"))
+		return "/Ginsn";
+	return unit;
+}
+
+static const char *fmt_base(const struct cmp_result *res, const struct cmp_row *r, bool new,
+			    char *buf, size_t size)
 {
 	if (!r->comparable)
 		return "-";
-	return fmt_value(new ? r->new : r->base, cmp_metrics[r->metric].unit, buf, size);
+	return fmt_value(new ? r->new : r->base, row_unit(res, r), buf, size);
 }
 
 static const char *fmt_change(const struct cmp_row *r, char *buf, size_t size)
@@ -109,10 +138,13 @@ static const char *metric_label(const struct cmp_row *r, char *buf, size_t size)
 	return buf;
 }
 
-static const char *verdict_text(const struct cmp_row *r, char *buf, size_t size)
+static const char *verdict_text(const struct cmp_result *res, const struct cmp_row *r, char *buf,
+				size_t size)
 {
 	if (r->verdict == CMP_NOT_COMPARABLE)
 		snprintf(buf, size, "not comparable: %s", r->reason);
+	else if (!r->tested && res->instructions)
+		snprintf(buf, size, "%s " DETERMINISTIC_LABEL, cmp_verdict_name(r->verdict));
 	else if (!r->tested)
 		snprintf(buf, size, "%s " SINGLE_RUNS_LABEL, cmp_verdict_name(r->verdict));
 	else
@@ -187,8 +219,12 @@ static void print_text(FILE *out, const struct cmp_result *res, const char *base
 	fprintf(out, "  base  %s\n", line);
 	side_line(res->new, new_name, res->n_new_runs, line, sizeof(line));
 	fprintf(out, "  new   %s\n", line);
-	fprintf(out, "  test  Mann-Whitney U, two-sided, alpha %g: a change past its limit is a "
-		"REGRESSION only when significant, else noise\n", res->alpha);
+	if (res->instructions)
+		fprintf(out, "  test  none: both reports count instructions (deterministic); a change "
+			"past its limit is a REGRESSION\n");
+	else
+		fprintf(out, "  test  Mann-Whitney U, two-sided, alpha %g: a change past its limit "
+			"is a REGRESSION only when significant, else noise\n", res->alpha);
 	for (i = 0; i < res->nr_notes; i++) {
 		snprintf(line, sizeof(line), "%s", res->notes[i]);
 		clean(line, sizeof(line));
@@ -214,10 +250,10 @@ static void print_text(FILE *out, const struct cmp_result *res, const char *base
 				"CHANGE", "LIMIT", "P-VALUE", "VERDICT");
 		}
 		fprintf(out, "  %-34s %11s %11s %9s %6s %8s  %s\n",
-			metric_label(r, label, sizeof(label)), fmt_base(r, false, b1, sizeof(b1)),
-			fmt_base(r, true, b2, sizeof(b2)), fmt_change(r, b3, sizeof(b3)),
+			metric_label(r, label, sizeof(label)), fmt_base(res, r, false, b1, sizeof(b1)),
+			fmt_base(res, r, true, b2, sizeof(b2)), fmt_change(r, b3, sizeof(b3)),
 			fmt_limit(r, b4, sizeof(b4)), fmt_p(r, b5, sizeof(b5)),
-			verdict_text(r, verdict, sizeof(verdict)));
+			verdict_text(res, r, verdict, sizeof(verdict)));
 	}
 	fprintf(out, "\n");
 	print_result_line(out, res, "");
@@ -250,8 +286,12 @@ static void print_md(FILE *out, const struct cmp_result *res, const char *base_n
 	fprintf(out, "- base: %s\n", line);
 	side_line(res->new, new_name, res->n_new_runs, line, sizeof(line));
 	fprintf(out, "- new: %s\n", line);
-	fprintf(out, "- test: Mann-Whitney U, two-sided, alpha %g; a change past its limit is a "
-		"REGRESSION only when significant, else noise\n", res->alpha);
+	if (res->instructions)
+		fprintf(out, "- test: none, both reports count instructions (deterministic); a "
+			"change past its limit is a REGRESSION\n");
+	else
+		fprintf(out, "- test: Mann-Whitney U, two-sided, alpha %g; a change past its limit "
+			"is a REGRESSION only when significant, else noise\n", res->alpha);
 	for (i = 0; i < res->nr_notes; i++) {
 		snprintf(line, sizeof(line), "%s", res->notes[i]);
 		clean(line, sizeof(line));
@@ -264,18 +304,18 @@ static void print_md(FILE *out, const struct cmp_result *res, const char *base_n
 
 		md_cell(out, ring_label(res, r, line, sizeof(line)));
 		md_cell(out, metric_label(r, label, sizeof(label)));
-		md_cell(out, fmt_base(r, false, b1, sizeof(b1)));
-		md_cell(out, fmt_base(r, true, b2, sizeof(b2)));
+		md_cell(out, fmt_base(res, r, false, b1, sizeof(b1)));
+		md_cell(out, fmt_base(res, r, true, b2, sizeof(b2)));
 		md_cell(out, fmt_change(r, b3, sizeof(b3)));
 		md_cell(out, fmt_limit(r, b4, sizeof(b4)));
 		md_cell(out, fmt_p(r, b5, sizeof(b5)));
 		if (r->verdict == CMP_REGRESSION) {
 			/* Bold, so that it stands out in a rendered table. */
-			snprintf(line, sizeof(line), "**%s**", verdict_text(r, verdict,
+			snprintf(line, sizeof(line), "**%s**", verdict_text(res, r, verdict,
 									      sizeof(verdict)));
 			md_cell(out, line);
 		} else {
-			md_cell(out, verdict_text(r, verdict, sizeof(verdict)));
+			md_cell(out, verdict_text(res, r, verdict, sizeof(verdict)));
 		}
 		fputs("|\n", out);
 	}
@@ -339,7 +379,7 @@ static json_t *row_json(const struct cmp_result *res, const struct cmp_row *r)
 	json_object_set_new(o, "path", json_str(r->path));
 	json_object_set_new(o, "metric", json_string(info->name));
 	json_object_set_new(o, "variant", json_str(r->variant));
-	json_object_set_new(o, "unit", json_string(info->unit));
+	json_object_set_new(o, "unit", json_string(row_unit(res, r)));
 	json_object_set_new(o, "higher_is_better", json_boolean(info->higher_is_better));
 	json_object_set_new(o, "base", json_num(r->comparable, r->base));
 	json_object_set_new(o, "new", json_num(r->comparable, r->new));
@@ -370,9 +410,10 @@ static void print_json(FILE *out, const struct cmp_result *res, const char *base
 	json_object_set_new(test, "name", json_string("mann-whitney-u"));
 	json_object_set_new(test, "two_sided", json_true());
 	json_object_set_new(test, "alpha", json_real(res->alpha));
-	json_object_set_new(test, "possible", json_boolean(!res->single_runs));
+	json_object_set_new(test, "possible", json_boolean(!res->single_runs && !res->instructions));
 	json_object_set_new(test, "min_p", json_num(true, res->min_p));
 	json_object_set_new(root, "test", test);
+	json_object_set_new(root, "clock", json_string(res->instructions ? "instructions" : "wall"));
 	for (i = 0; i < res->nr_notes; i++)
 		json_array_append_new(notes, json_str(res->notes[i]));
 	json_object_set_new(root, "notes", notes);

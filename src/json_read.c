@@ -204,6 +204,23 @@ static int get_string(struct reader *r, json_t *obj, const char *key, const char
 	return *out ? 0 : fail(r, where, key, "out of memory");
 }
 
+/* "clock": "wall" or "instructions"; reports written before it have none (wall). */
+static int read_clock(struct reader *r, json_t *root, struct saved_report *rep)
+{
+	char *clock;
+	int ret = 0;
+
+	if (get_string(r, root, "clock", "", 0, &clock))
+		return -1;
+	if (clock && !strcmp(clock, "instructions"))
+		rep->clock_instructions = true;
+	else if (clock && strcmp(clock, "wall"))
+		ret = fail(r, "", "clock", "\"%s\" is neither \"wall\" nor \"instructions\"",
+			   clock);
+	free(clock);
+	return ret;
+}
+
 static int get_bool(struct reader *r, json_t *obj, const char *key, const char *where,
 		    unsigned int flags, struct saved_bool *out)
 {
@@ -767,6 +784,7 @@ static int read_root(struct reader *r, json_t *root, struct saved_report *rep)
 	if (ret)
 		return -1;
 	if (get_string(r, root, "kernel", "", F_REQUIRED, &rep->kernel) ||
+	    read_clock(r, root, rep) ||
 	    get_string(r, root, "label", "", F_NULLABLE, &rep->label) ||
 	    get_string(r, root, "partial_reason", "", F_NULLABLE, &rep->partial_reason) ||
 	    read_target(r, root, rep) || read_backends(r, root, rep) || read_lost(r, root, rep) ||

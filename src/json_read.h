@@ -139,6 +139,7 @@ struct saved_report {
 	char *kernel;
 	char *label;		/* NULL when null or absent */
 	char *partial_reason;
+	bool clock_instructions;	/* "clock": "instructions"; false for "wall" or none */
 	bool target_all;
 	struct saved_count target_pid;
 	char *target_command;

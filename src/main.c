@@ -52,6 +52,7 @@ static struct env {
 	enum weight weight;
 	__u32 freq_hz;
 	const char *label;
+	bool clock_instructions;	/* --clock instructions */
 	int repeat;
 	const char *json_path;
 	const char *output_path;
@@ -134,6 +135,7 @@ enum {
 	OPT_PATHS,
 	OPT_COUNT_ENTERS,
 	OPT_LABEL,
+	OPT_CLOCK,
 	OPT_REPEAT,
 	OPT_STACKS,
 	OPT_USTACK,
@@ -186,6 +188,10 @@ static const struct argp_option options[] = {
 	  "slots (default: 60 with --listen or --prom-file, never otherwise)", 0 },
 	{ "label", OPT_LABEL, "NAME", 0, "Name this run's scenario in the report, at most 127 bytes "
 	  "(compare matches rings by label, flags and order)", 0 },
+	{ "clock", OPT_CLOCK, "CLOCK", 0, "What the system's clock counts: wall (the default) or "
+	  "instructions (a guest under qemu -icount shift=0, where 1 ns is 1 instruction); "
+	  "stored in the report: compare decides instruction-clock runs singly, with tight "
+	  "limits, and refuses to mix the clocks", 0 },
 	{ "repeat", OPT_REPEAT, "N", 0, "With -- CMD: run the command N times, one sample of every "
 	  "metric each, all in one JSON (for compare's significance test)", 0 },
 	{ "max-rings", OPT_MAX_RINGS, "N", 0, "Track at most N rings (default 128)", 0 },
@@ -328,6 +334,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			die_usage("--label is %zu bytes long; the most is %zu", strlen(arg),
 				  sizeof(((struct report *)0)->label) - 1);
 		env.label = arg;
+		break;
+	case OPT_CLOCK:
+		if (!strcmp(arg, "instructions"))
+			env.clock_instructions = true;
+		else if (!strcmp(arg, "wall"))
+			env.clock_instructions = false;
+		else
+			die_usage("invalid --clock '%s': wall or instructions", arg);
 		break;
 	case OPT_STACKS:
 		env.stacks = true;
@@ -935,6 +949,7 @@ static int run(void)
 		memset(prev, 0, sizeof(*prev) + prev->nr_rings * sizeof(prev->rings[0]));
 		rep->exit_status = -1;
 		snprintf(rep->label, sizeof(rep->label), "%s", env.label ? env.label : "");
+		rep->clock_instructions = env.clock_instructions;
 		ret = profile_once(&opts, rep, prev, text_out);
 		/* Interrupted while setting up a later run: the runs done are kept. */
 		if (ret > 128 && exiting && i > 0)

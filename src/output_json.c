@@ -256,6 +256,8 @@ json_t *report_to_json(const struct report *rep, bool addresses)
 	json_object_set_new(root, "kernel", json_text(rep->kernel));
 	json_object_set_new(root, "label", rep->label[0] ? json_text(rep->label) : json_null());
 	json_object_set_new(root, "duration_ns", json_u64(rep->duration_ns));
+	json_object_set_new(root, "clock",
+			    json_string(rep->clock_instructions ? "instructions" : "wall"));
 	json_object_set_new(root, "partial", json_boolean(rep->partial));
 	json_object_set_new(root, "partial_reason",
 			    rep->partial ? json_text(rep->partial_reason) : json_null());

@@ -66,6 +66,8 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 		rep->partial ? ", PARTIAL" : "");
 	if (rep->partial)
 		fprintf(out, "partial: %s\n", rep->partial_reason);
+	if (rep->clock_instructions)
+		fprintf(out, "%s\n", CLOCK_INSTRUCTIONS_NOTE);
 	print_backends(out, rep);
 
 	for (i = 0; i < rep->nr_rings; i++) {

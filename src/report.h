@@ -75,9 +75,15 @@ struct program_cost {
 
 #define MAX_PROGRAMS 40
 
+/* The text reports' line for --clock instructions. */
+#define CLOCK_INSTRUCTIONS_NOTE "clock: instructions (--clock instructions): every time and " \
+	"rate below counts instructions, 1 ns = 1 instruction"
+
 struct report {
 	char kernel[65];
 	char label[128];     /* --label: the scenario's name, "" if none */
+	/* --clock instructions: the clock counts instructions (qemu -icount shift=0), not ns. */
+	bool clock_instructions;
 	__u64 duration_ns;
 	bool partial;
 	char partial_reason[160];

@@ -268,6 +268,8 @@ static void print_first(FILE *out, const struct saved_report *rep)
 		put(out, rep->partial_reason);
 		fputc('\n', out);
 	}
+	if (rep->clock_instructions)
+		fprintf(out, "%s\n", CLOCK_INSTRUCTIONS_NOTE);
 	fprintf(out, "backends:\n");
 	for (i = 0; i < rep->nr_backends; i++) {
 		char *name = fmt_escape_dup(rep->backends[i].name);

@@ -822,6 +822,161 @@ static void test_commands(void **state)
 	free(empty);
 }
 
+/* ---- the instruction clock (--clock instructions) ---- */
+
+/* Reports of n_base and n_new runs, duration scaled by the factors, with the clocks given. */
+static int compare_clocks(size_t n_base, size_t n_new, const double *bf, const double *nf,
+			  const char *base_clock, const char *new_clock, struct saved_report *b,
+			  struct saved_report *n, struct cmp_result *res,
+			  const struct cmp_options *o, char *err, size_t err_size)
+{
+	struct ring_vals bv[8], nv[8];
+	json_t *bj, *nj;
+
+	scaled(bv, n_base, FIELD(duration_ns), bf);
+	scaled(nv, n_new, FIELD(duration_ns), nf);
+	bj = report_json("nop", "6.1", bv, n_base);
+	nj = report_json("nop", "6.1", nv, n_new);
+	if (base_clock)
+		json_object_set_new(bj, "clock", json_string(base_clock));
+	if (new_clock)
+		json_object_set_new(nj, "clock", json_string(new_clock));
+	parse_json(bj, b);
+	parse_json(nj, n);
+	return cmp_compare(b, n, o, res, err, err_size);
+}
+
+static void test_instruction_clock(void **state)
+{
+	static const double one[] = { 1, 1, 1, 1, 1 };
+	static const double up1[] = { 1.01, 1.01, 1.01, 1.01, 1.01 };
+	static const double up04[] = { 1.004 };
+	struct saved_report b, n;
+	struct cmp_result res;
+	struct cmp_options o;
+	const struct cmp_row *r;
+	char err[512] = "";
+
+	(void)state;
+	cmp_options_init(&o);
+
+	/* Unchanged, one run a side: passes, decided without a test, and says so. */
+	assert_int_equal(compare_clocks(1, 1, one, one, "instructions", "instructions", &b, &n,
+					&res, &o, err, sizeof(err)), 0);
+	assert_true(b.clock_instructions && n.clock_instructions && res.instructions);
+	assert_int_equal(res.regressions, 0);
+	r = row_of(&res, CMP_THROUGHPUT, NULL);
+	assert_int_equal(r->verdict, CMP_OK);
+	assert_false(r->tested);
+	assert_close(r->limit_pct, 0.5, 0);
+	assert_non_null(strstr(res.notes[0], "both reports count instructions"));
+	assert_non_null(strstr(res.notes[0], "single runs"));
+	free_all(&b, &n, &res);
+
+	/* 1% more instructions for the same SQEs, one run a side: a regression. */
+	assert_int_equal(compare_clocks(1, 1, one, up1, "instructions", "instructions", &b, &n,
+					&res, &o, err, sizeof(err)), 0);
+	assert_int_equal(res.regressions, 1);
+	r = row_of(&res, CMP_THROUGHPUT, NULL);
+	assert_int_equal(r->verdict, CMP_REGRESSION);
+	assert_close(r->change_pct, 100 * (1 / 1.01 - 1), 1e-9);
+	assert_int_equal(row_of(&res, CMP_ACQ_PER_SQE, NULL)->verdict, CMP_OK);
+	free_all(&b, &n, &res);
+
+	/* ... and with 5 identical runs a side, no test is needed to call it. */
+	assert_int_equal(compare_clocks(5, 5, one, up1, "instructions", "instructions", &b, &n,
+					&res, &o, err, sizeof(err)), 0);
+	assert_int_equal(row_of(&res, CMP_THROUGHPUT, NULL)->verdict, CMP_REGRESSION);
+	assert_false(row_of(&res, CMP_THROUGHPUT, NULL)->tested);
+	free_all(&b, &n, &res);
+
+	/* 0.4%: within the 0.5% limit. */
+	assert_int_equal(compare_clocks(1, 1, one, up04, "instructions", "instructions", &b, &n,
+					&res, &o, err, sizeof(err)), 0);
+	assert_int_equal(res.regressions, 0);
+	free_all(&b, &n, &res);
+
+	/* The same 1% on the wall clock is within throughput's 5%: the tight limit matters. */
+	assert_int_equal(compare_clocks(1, 1, one, up1, "wall", NULL, &b, &n, &res, &o, err,
+					sizeof(err)), 0);
+	assert_false(res.instructions);
+	assert_int_equal(res.regressions, 0);
+	assert_close(row_of(&res, CMP_THROUGHPUT, NULL)->limit_pct, 5, 0);
+	free_all(&b, &n, &res);
+
+	/* A limit the user gives is kept under the instruction clock. */
+	o.max_regress_pct[CMP_THROUGHPUT] = 2;
+	o.limit_given[CMP_THROUGHPUT] = true;
+	assert_int_equal(compare_clocks(1, 1, one, up1, "instructions", "instructions", &b, &n,
+					&res, &o, err, sizeof(err)), 0);
+	assert_int_equal(res.regressions, 0);
+	assert_close(row_of(&res, CMP_THROUGHPUT, NULL)->limit_pct, 2, 0);
+	free_all(&b, &n, &res);
+	cmp_options_init(&o);
+
+	/* Instructions against time, either way round: refused. */
+	assert_int_equal(compare_clocks(1, 1, one, one, "instructions", NULL, &b, &n, &res, &o,
+					err, sizeof(err)), -1);
+	assert_string_equal(err, "the clocks differ: base counts instructions (--clock "
+			    "instructions), new wall-clock time; their durations, rates and "
+			    "latencies cannot be compared");
+	saved_report_free(&b);
+	saved_report_free(&n);
+	assert_int_equal(compare_clocks(1, 1, one, one, "wall", "instructions", &b, &n, &res, &o,
+					err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "new counts instructions"));
+	saved_report_free(&b);
+	saved_report_free(&n);
+}
+
+static void test_instruction_clock_commands(void **state)
+{
+	static const double one[] = { 1 };
+	static const double up1[] = { 1.01 };
+	struct ring_vals bv[1], nv[1];
+	char *base, *regressed, *wall, *bogus, err[512] = "";
+	json_t *j;
+	struct saved_report rep;
+
+	(void)state;
+	scaled(bv, 1, FIELD(duration_ns), one);
+	scaled(nv, 1, FIELD(duration_ns), up1);
+	j = report_json("nop", "6.1", bv, 1);
+	json_object_set_new(j, "clock", json_string("instructions"));
+	base = write_report(j);
+	j = report_json("nop", "6.1", nv, 1);
+	json_object_set_new(j, "clock", json_string("instructions"));
+	regressed = write_report(j);
+	wall = write_report(report_json("nop", "6.1", bv, 1));
+	j = report_json("nop", "6.1", bv, 1);
+	json_object_set_new(j, "clock", json_string("cycles"));
+	bogus = write_report(j);
+
+	assert_int_equal(RUN(cmd_compare, "compare", base, base), CMP_EXIT_OK);
+	assert_int_equal(RUN(cmd_compare, "compare", base, regressed), CMP_EXIT_REGRESSION);
+	assert_int_equal(RUN(cmd_compare, "compare", "--format", "md", base, regressed),
+			 CMP_EXIT_REGRESSION);
+	assert_int_equal(RUN(cmd_compare, "compare", "--format", "json", base, regressed),
+			 CMP_EXIT_REGRESSION);
+	assert_int_equal(RUN(cmd_compare, "compare", "-m", "throughput=2", base, regressed),
+			 CMP_EXIT_OK);
+	assert_int_equal(RUN(cmd_compare, "compare", base, wall), CMP_EXIT_UNUSABLE);
+	assert_int_equal(RUN(cmd_compare, "compare", wall, base), CMP_EXIT_UNUSABLE);
+	assert_int_equal(RUN(cmd_compare, "compare", bogus, bogus), CMP_EXIT_UNUSABLE);
+	assert_int_equal(saved_report_load(bogus, &rep, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "clock: \"cycles\" is neither \"wall\" nor \"instructions\""));
+	assert_int_equal(RUN(cmd_report, "report", base), 0);
+
+	unlink(base);
+	unlink(regressed);
+	unlink(wall);
+	unlink(bogus);
+	free(base);
+	free(regressed);
+	free(wall);
+	free(bogus);
+}
+
 /* report renders every figure the text report has, from the saved fields. */
 static void test_report_render(void **state)
 {
@@ -1262,6 +1417,8 @@ int main(void)
 		cmocka_unit_test(test_not_comparable),
 		cmocka_unit_test(test_unusable_pairs),
 		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_instruction_clock),
+		cmocka_unit_test(test_instruction_clock_commands),
 		cmocka_unit_test(test_report_render),
 		cmocka_unit_test(test_sampled),
 		cmocka_unit_test(test_reader_not_regular),
