@@ -129,7 +129,7 @@ deps:
 # Stock Debian kernels booted under qemu by tools/vmtest, where fentry is allowed.
 VM_KERNELS ?= 6.1 6.12 7.2
 
-check: selftest unit-check live-check fuzz-check vmtest-check vmcheck
+check: selftest unit-check live-check fuzz-check vmtest-check vmcheck cigate-check
 
 # The suites' own checks fed bad and good values (no root, no build).
 .PHONY: selftest
@@ -144,6 +144,13 @@ live-check: all
 
 vmcheck: static
 	$(Q)tests/vm/run $(OUT) $(VM_KERNELS)
+
+# tools/ci-gate's icount mode in a 1-vCPU qemu -icount guest: the report counts instructions,
+# an unchanged run passes, a synthetic 1% instruction regression fails on one run a side.
+ICOUNT_KERNEL ?= 6.1
+.PHONY: cigate-check
+cigate-check: all static
+	$(Q)tests/vm/ci_gate_icount $(OUT) $(ICOUNT_KERNEL)
 
 # Attach and detach (`probe`, the exact backend) 10 times while io_uring workloads run, on
 # each kernel with 2 vCPUs under multi-threaded TCG; the kernel log must stay clean
