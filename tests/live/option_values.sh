@@ -63,6 +63,15 @@ one_line_error "unknown backend after 127 characters" 2 "unknown backend 'nosuch
 one_line_error "--mode ''" 2 "empty --mode" "$ULS" --mode '' -p 1 -d 1
 one_line_error "--mode exact," 2 "empty backend name in --mode 'exact,'" \
 	"$ULS" --mode exact, -p 1 -d 1
+# --clock: wall or instructions, nothing else; the report records it.
+one_line_error "--clock cycles" 2 "invalid --clock 'cycles': wall or instructions" \
+	"$ULS" --clock cycles --json "$T/c.json" -- true
+[ ! -e "$T/c.json" ] || fail "a report was written with an invalid --clock"
+"$ULS" --clock instructions --json "$T/c.json" -- true >/dev/null 2>"$T/err" ||
+	fail "--clock instructions refused: $(cat "$T/err")"
+assert_eq "clock of a --clock instructions report" "$(jqv "$T/c.json" .clock)" instructions
+"$ULS" --json "$T/w.json" -- true >/dev/null 2>"$T/err" || fail "plain run failed: $(cat "$T/err")"
+assert_eq "clock of a default report" "$(jqv "$T/w.json" .clock)" wall
 # --label: compare matches reports by it; cut short, two labels could become one.
 label=$(printf 'x%.0s' {1..128})
 one_line_error "--label of 128 bytes" 2 "label is 128 bytes long; the most is 127" \
