@@ -45,14 +45,6 @@ static const char *fmt_value(double v, const char *unit, char *buf, size_t size)
 			snprintf(buf, size, "%.3fk insn", v / 1e3);
 		else
 			snprintf(buf, size, "%.3fM insn", v / 1e6);
-	} else if (!strcmp(unit, "/Ginsn")) {
-		/* Per 1e9 instructions ("G"), as "/s" is per 1e9 ns. */
-		if (v < 1e3)
-			snprintf(buf, size, "%.1f/G", v);
-		else if (v < 1e6)
-			snprintf(buf, size, "%.1fk/G", v / 1e3);
-		else
-			snprintf(buf, size, "%.2fM/G", v / 1e6);
 	} else if (!strcmp(unit, "ns")) {
 		if (v < 1e3)
 			snprintf(buf, size, v == floor(v) ? "%.0fns" : "%.1fns", v);
@@ -62,15 +54,16 @@ static const char *fmt_value(double v, const char *unit, char *buf, size_t size)
 			snprintf(buf, size, "%.2fms", v / 1e6);
 		else
 			snprintf(buf, size, "%.2fs", v / 1e9);
-	} else if (!strcmp(unit, "/s")) {
+	} else if (unit[0] == '/') {
+		/* A rate: "/s", or "/G", per 1e9 instructions under the instruction clock. */
 		if (v < 1e3)
-			snprintf(buf, size, "%.1f/s", v);
+			snprintf(buf, size, "%.1f%s", v, unit);
 		else if (v < 1e6)
-			snprintf(buf, size, "%.1fk/s", v / 1e3);
+			snprintf(buf, size, "%.1fk%s", v / 1e3, unit);
 		else if (v < 1e9)
-			snprintf(buf, size, "%.2fM/s", v / 1e6);
+			snprintf(buf, size, "%.2fM%s", v / 1e6, unit);
 		else
-			snprintf(buf, size, "%.2fG/s", v / 1e9);
+			snprintf(buf, size, "%.2fG%s", v / 1e9, unit);
 	} else {
 		snprintf(buf, size, "%.4g", v);
 	}
@@ -85,7 +78,7 @@ static const char *row_unit(const struct cmp_result *res, const struct cmp_row *
 	if (res->instructions && !strcmp(unit, "ns"))
 		return "insn";
 	if (res->instructions && !strcmp(unit, "/s"))
-		return "/Ginsn";
+		return "/G";
 	return unit;
 }
 
@@ -135,6 +128,18 @@ static const char *metric_label(const struct cmp_row *r, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%s", name);
 	clean(buf, size);
+	return buf;
+}
+
+/* How the verdicts are reached, for the tables' "test" line. */
+static const char *test_text(const struct cmp_result *res, char *buf, size_t size)
+{
+	if (res->instructions)
+		snprintf(buf, size, "none: both reports count instructions (deterministic); a "
+			 "change past its limit is a REGRESSION");
+	else
+		snprintf(buf, size, "Mann-Whitney U, two-sided, alpha %g: a change past its limit is "
+			 "a REGRESSION only when significant, else noise", res->alpha);
 	return buf;
 }
 
@@ -219,12 +224,7 @@ static void print_text(FILE *out, const struct cmp_result *res, const char *base
 	fprintf(out, "  base  %s\n", line);
 	side_line(res->new, new_name, res->n_new_runs, line, sizeof(line));
 	fprintf(out, "  new   %s\n", line);
-	if (res->instructions)
-		fprintf(out, "  test  none: both reports count instructions (deterministic); a change "
-			"past its limit is a REGRESSION\n");
-	else
-		fprintf(out, "  test  Mann-Whitney U, two-sided, alpha %g: a change past its limit "
-			"is a REGRESSION only when significant, else noise\n", res->alpha);
+	fprintf(out, "  test  %s\n", test_text(res, line, sizeof(line)));
 	for (i = 0; i < res->nr_notes; i++) {
 		snprintf(line, sizeof(line), "%s", res->notes[i]);
 		clean(line, sizeof(line));
@@ -286,12 +286,7 @@ static void print_md(FILE *out, const struct cmp_result *res, const char *base_n
 	fprintf(out, "- base: %s\n", line);
 	side_line(res->new, new_name, res->n_new_runs, line, sizeof(line));
 	fprintf(out, "- new: %s\n", line);
-	if (res->instructions)
-		fprintf(out, "- test: none, both reports count instructions (deterministic); a "
-			"change past its limit is a REGRESSION\n");
-	else
-		fprintf(out, "- test: Mann-Whitney U, two-sided, alpha %g; a change past its limit "
-			"is a REGRESSION only when significant, else noise\n", res->alpha);
+	fprintf(out, "- test: %s\n", test_text(res, line, sizeof(line)));
 	for (i = 0; i < res->nr_notes; i++) {
 		snprintf(line, sizeof(line), "%s", res->notes[i]);
 		clean(line, sizeof(line));

@@ -824,6 +824,14 @@ static void test_commands(void **state)
 
 /* ---- the instruction clock (--clock instructions) ---- */
 
+/* root with its "clock" set to clock (NULL: none, as reports written before it). */
+static json_t *clocked(json_t *root, const char *clock)
+{
+	if (clock)
+		json_object_set_new(root, "clock", json_string(clock));
+	return root;
+}
+
 /* Reports of n_base and n_new runs, duration scaled by the factors, with the clocks given. */
 static int compare_clocks(size_t n_base, size_t n_new, const double *bf, const double *nf,
 			  const char *base_clock, const char *new_clock, struct saved_report *b,
@@ -831,18 +839,11 @@ static int compare_clocks(size_t n_base, size_t n_new, const double *bf, const d
 			  const struct cmp_options *o, char *err, size_t err_size)
 {
 	struct ring_vals bv[8], nv[8];
-	json_t *bj, *nj;
 
 	scaled(bv, n_base, FIELD(duration_ns), bf);
 	scaled(nv, n_new, FIELD(duration_ns), nf);
-	bj = report_json("nop", "6.1", bv, n_base);
-	nj = report_json("nop", "6.1", nv, n_new);
-	if (base_clock)
-		json_object_set_new(bj, "clock", json_string(base_clock));
-	if (new_clock)
-		json_object_set_new(nj, "clock", json_string(new_clock));
-	parse_json(bj, b);
-	parse_json(nj, n);
+	parse_json(clocked(report_json("nop", "6.1", bv, n_base), base_clock), b);
+	parse_json(clocked(report_json("nop", "6.1", nv, n_new), new_clock), n);
 	return cmp_compare(b, n, o, res, err, err_size);
 }
 
@@ -935,22 +936,15 @@ static void test_instruction_clock_commands(void **state)
 	static const double up1[] = { 1.01 };
 	struct ring_vals bv[1], nv[1];
 	char *base, *regressed, *wall, *bogus, err[512] = "";
-	json_t *j;
 	struct saved_report rep;
 
 	(void)state;
 	scaled(bv, 1, FIELD(duration_ns), one);
 	scaled(nv, 1, FIELD(duration_ns), up1);
-	j = report_json("nop", "6.1", bv, 1);
-	json_object_set_new(j, "clock", json_string("instructions"));
-	base = write_report(j);
-	j = report_json("nop", "6.1", nv, 1);
-	json_object_set_new(j, "clock", json_string("instructions"));
-	regressed = write_report(j);
+	base = write_report(clocked(report_json("nop", "6.1", bv, 1), "instructions"));
+	regressed = write_report(clocked(report_json("nop", "6.1", nv, 1), "instructions"));
 	wall = write_report(report_json("nop", "6.1", bv, 1));
-	j = report_json("nop", "6.1", bv, 1);
-	json_object_set_new(j, "clock", json_string("cycles"));
-	bogus = write_report(j);
+	bogus = write_report(clocked(report_json("nop", "6.1", bv, 1), "cycles"));
 
 	assert_int_equal(RUN(cmd_compare, "compare", base, base), CMP_EXIT_OK);
 	assert_int_equal(RUN(cmd_compare, "compare", base, regressed), CMP_EXIT_REGRESSION);
