@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Exact backend: every acquisition of a tracked uring_lock, from fentry programs only. The
- * entry of a lock function records the call per task (time, CPU, call site); contention_end
- * says when a contended call took the lock, or that it gave up; the entry of mutex_unlock,
- * with the lock still held, counts the acquisition with its wait and hold into the ring's
- * figures. No fexit: a return trampoline costs about as much again as an entry one.
- * Needs BPF trampolines.
+ * entry of mutex_unlock, with the lock still held, counts the acquisition into the ring's
+ * figures: its path from the release's call site, and a handoff when the CPU changed. With
+ * --holds (want_holds) the entry of each lock function also records the call per task (time,
+ * call site); contention_end says when a contended call took the lock, or that it gave up;
+ * and the release adds the acquisition's wait and hold. No fexit: a return trampoline costs
+ * about as much again as an entry one. Needs BPF trampolines.
  */
 #ifndef URINGLOCKSTAT_EXACT_BPF_H
 #define URINGLOCKSTAT_EXACT_BPF_H
@@ -146,6 +147,11 @@ static __noinline int on_unlock(void *ctx, struct mutex *lock, __u64 key, __u32 
 	if (prev && prev != cpu)
 		r->handoffs++;
 	r->acquisitions++;
+	/* Without the lock functions' programs: the path from the release, and no times. */
+	if (!want_holds) {
+		caller_of(r, lock_caller(ctx, LOCK_FN_UNLOCK), LOCK_FN_UNLOCK)->count++;
+		return 0;
+	}
 	/*
 	 * The unlocking task owns the mutex: its address is in the owner word, flags aside (a
 	 * direct load through the typed argument, no helper call).

@@ -132,7 +132,7 @@ static bool v_trylocks_failed(const struct report *rep, const struct ring_report
 			      const char **method)
 {
 	*v = r->sum.trylocks_failed;
-	return exact_on(rep);
+	return exact_on(rep) && rep->holds_measured;
 }
 
 static bool v_sqes(const struct report *rep, const struct ring_report *r, __u64 *v,
@@ -441,7 +441,8 @@ char *expo_render(const struct report *rep, enum expo_format fmt, bool show_addr
 	for (c = 0; c < sizeof(ring_histograms) / sizeof(ring_histograms[0]); c++) {
 		const struct ring_histogram *h = &ring_histograms[c];
 
-		if (!rep->backends[h->backend].active || !nr)
+		if (!rep->backends[h->backend].active || !nr ||
+		    (h->backend == BACKEND_EXACT && !rep->holds_measured))
 			continue;
 		family(f, fmt, h->name, "histogram", "seconds", h->help);
 		for (i = 0; i < nr; i++)

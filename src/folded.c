@@ -45,7 +45,7 @@ const char *weight_unit(enum weight w)
 int weight_resolve(const struct report *rep, enum weight w, enum weight *out, char *why,
 		   size_t size)
 {
-	bool exact = rep->backends[BACKEND_EXACT].active && rep->paths_measured;
+	bool exact = report_exact_stacks(rep);
 	bool contention = rep->backends[BACKEND_CONTENTION].active && rep->kstacks;
 	bool sample = rep->backends[BACKEND_SAMPLE].active;
 
@@ -62,7 +62,7 @@ int weight_resolve(const struct report *rep, enum weight w, enum weight *out, ch
 		break;
 	case WEIGHT_HOLD:
 		if (!exact) {
-			snprintf(why, size, "--weight hold needs the exact backend with paths");
+			snprintf(why, size, "--weight hold needs the exact backend with --paths and --holds");
 			return -1;
 		}
 		break;
@@ -81,8 +81,7 @@ int weight_resolve(const struct report *rep, enum weight w, enum weight *out, ch
 
 __u64 stack_entry_value(const struct report *rep, const struct stack_entry *e, enum weight w)
 {
-	__u32 lock_kind = rep->backends[BACKEND_EXACT].active && rep->paths_measured ?
-				  STACK_EXACT : STACK_CONTENDED;
+	__u32 lock_kind = report_exact_stacks(rep) ? STACK_EXACT : STACK_CONTENDED;
 
 	switch (w) {
 	case WEIGHT_COUNT:

@@ -46,6 +46,7 @@ static struct env {
 	bool no_prog_stats;
 	bool no_paths;
 	bool paths;		/* --paths */
+	bool holds;		/* --holds */
 	bool stacks;
 	bool ustack;
 	const char *folded_path;
@@ -101,7 +102,8 @@ static const char doc[] =
 	"\v"
 	"Backends (--mode, comma-separated; auto, the default, runs contention, counters and "
 	"sample where the kernel allows them):\n"
-	"  exact       every acquisition: wait, hold, handoffs (fentry; not in auto)\n"
+	"  exact       every acquisition and handoffs (fentry on mutex_unlock; not in auto);\n"
+	"              with --holds, its wait and hold too\n"
 	"  contention  contended acquisitions, spin/sleep, wait time\n"
 	"  counters    SQEs, register calls, work runs; io_uring_enter calls with "
 	"--count-enters\n"
@@ -109,8 +111,9 @@ static const char doc[] =
 	"\n"
 	"The default keeps the profiler's cost within a few percent of a batch-1 NOP loop. "
 	"Costlier figures are opt-in, and a report without them says what adds them and at "
-	"what cost: --mode auto,exact (every acquisition; trampolines on the mutex functions), "
-	"--paths (the kernel path of each acquisition), --count-enters (io_uring_enter "
+	"what cost: --mode auto,exact (every acquisition; a trampoline on mutex_unlock), "
+	"--paths (the kernel path of each acquisition), --holds (the hold time and wait of each "
+	"acquisition; trampolines on the mutex lock functions too), --count-enters (io_uring_enter "
 	"calls).\n"
 	"\n"
 	"Examples:\n"
@@ -134,6 +137,7 @@ enum {
 	OPT_NO_PROG_STATS,
 	OPT_NO_PATHS,
 	OPT_PATHS,
+	OPT_HOLDS,
 	OPT_COUNT_ENTERS,
 	OPT_LABEL,
 	OPT_CLOCK,
@@ -198,6 +202,9 @@ static const struct argp_option options[] = {
 	{ "max-rings", OPT_MAX_RINGS, "N", 0, "Track at most N rings (default 128)", 0 },
 	{ "paths", OPT_PATHS, NULL, 0, "Attribute each exact acquisition to its kernel path "
 	  "from its call site (adds the exact backend)", 0 },
+	{ "holds", OPT_HOLDS, NULL, 0, "Time each exact acquisition: its wait from the lock call "
+	  "and its hold (adds the exact backend, and trampolines on the mutex lock functions: "
+	  "about twice its cost)", 0 },
 	{ "no-paths", OPT_NO_PATHS, NULL, 0, "Exact backend without per-path figures (the "
 	  "default)", 0 },
 	{ "prog-stats", OPT_PROG_STATS, NULL, 0, "Add each of our BPF programs' runs, run time and "
@@ -391,6 +398,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_PATHS:
 		env.paths = true;
 		break;
+	case OPT_HOLDS:
+		env.holds = true;
+		break;
 	case OPT_COUNT_ENTERS:
 		env.count_enters = true;
 		break;
@@ -432,8 +442,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			die_usage("--prog-stats and --no-prog-stats contradict each other");
 		if (env.count_enters && env.light)
 			die_usage("--count-enters and --light contradict each other");
-		/* Paths are the exact backend's: asking for them asks for it. */
-		if (env.paths)
+		/* Hold weights come from the timed exact backend's path stacks. */
+		if (env.weight == WEIGHT_HOLD)
+			env.holds = env.paths = true;
+		/* Paths and hold times are the exact backend's: asking for them asks for it. */
+		if (env.paths || env.holds)
 			env.want[BACKEND_EXACT] = true;
 		break;
 	default:
@@ -901,6 +914,7 @@ static int run(void)
 		.no_prog_stats = env.no_prog_stats,
 		.verbose = env.verbose,
 		.no_paths = !env.paths,
+		.holds = env.holds,
 		.want_kstacks = env.stacks,
 		.want_ustacks = env.ustack,
 		.freq_hz = env.freq_hz,

@@ -189,16 +189,20 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 	}
 	if (exact) {
 		struct hist_summary hold, acquire_wait;
+		bool timed = rep->holds_measured;
 		json_t *paths = json_object();
 		int p;
 
 		ring_hold_summary(r, &hold);
 		ring_acquire_wait_summary(r, &acquire_wait);
-		json_object_set_new(o, "hold_ns", summary_json(&hold));
-		json_object_set_new(o, "acquire_wait_ns", summary_json(&acquire_wait));
+		/* Without --holds: counted, not timed, and trylocks not told apart. */
+		json_object_set_new(o, "hold_ns", timed ? summary_json(&hold) : json_null());
+		json_object_set_new(o, "acquire_wait_ns",
+				    timed ? summary_json(&acquire_wait) : json_null());
 		json_object_set_new(o, "handoffs", json_u64(s->handoffs));
-		json_object_set_new(o, "trylocks", json_u64(s->trylocks));
-		json_object_set_new(o, "trylocks_failed", json_u64(s->trylocks_failed));
+		json_object_set_new(o, "trylocks", timed ? json_u64(s->trylocks) : json_null());
+		json_object_set_new(o, "trylocks_failed",
+				    timed ? json_u64(s->trylocks_failed) : json_null());
 		for (p = 0; p < PATH_COUNT && rep->paths_measured; p++) {
 			const struct path_totals *t = &r->paths[p];
 
@@ -207,8 +211,8 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 			json_object_set_new(paths, path_name(p),
 					    json_pack("{s:o,s:n,s:o,s:o}", "acquisitions",
 						      json_u64(t->acquisitions), "contended",
-						      "wait_ns", json_u64(t->wait_ns), "hold_ns",
-						      json_u64(t->hold_ns)));
+						      "wait_ns", timed ? json_u64(t->wait_ns) : json_null(),
+						      "hold_ns", timed ? json_u64(t->hold_ns) : json_null()));
 		}
 		json_object_set_new(o, "paths", paths);
 	} else {

@@ -44,6 +44,31 @@ static void print_lost(FILE *out, const struct report *rep)
 	lost_print(out, lost, sizeof(lost) / sizeof(lost[0]));
 }
 
+/*
+ * The exact backend's acquisitions per kernel path, each with its hold time when timed
+ * (--holds): where the lock was taken, else where it was released.
+ */
+static void print_paths(FILE *out, const struct report *rep, const struct ring_report *r)
+{
+	char b[32];
+	int p;
+
+	fprintf(out, "  paths%s:", !rep->paths_measured ? "" :
+		rep->holds_measured ? "" : " (where released)");
+	if (!rep->paths_measured)
+		fprintf(out, " not measured (--paths adds them)");
+	for (p = 0; p < PATH_COUNT && rep->paths_measured; p++) {
+		const struct path_totals *t = &r->paths[p];
+
+		if (!t->acquisitions)
+			continue;
+		fprintf(out, " %s %llu", path_name(p), (unsigned long long)t->acquisitions);
+		if (rep->holds_measured)
+			fprintf(out, " (hold %s)", fmt_ns(t->hold_ns, b, sizeof(b)));
+	}
+	fprintf(out, "\n");
+}
+
 void report_print_text(FILE *out, const struct report *rep, bool addresses)
 {
 	bool contention = rep->backends[BACKEND_CONTENTION].active;
@@ -111,9 +136,8 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 				s->local_work_runs, n2, sizeof(n2)),
 			fmt_opt(counters && !(rep->counters_missing & COUNTER_TASK_WORK),
 				s->task_work_runs, n3, sizeof(n3)));
-		if (exact) {
+		if (exact && rep->holds_measured) {
 			struct hist_summary hold;
-			int p;
 
 			ring_hold_summary(r, &hold);
 			fprintf(out, "  acquisitions %llu (exact; %llu trylocks, %llu failed trylocks)"
@@ -128,17 +152,12 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 			if (have_sqes && sqes)
 				fprintf(out, "  held per SQE %.1fns\n",
 					(double)hold.total / (double)sqes);
-			fprintf(out, "  paths:%s",
-				rep->paths_measured ? "" : " not measured (--paths adds them)");
-			for (p = 0; p < PATH_COUNT && rep->paths_measured; p++) {
-				const struct path_totals *t = &r->paths[p];
-
-				if (t->acquisitions)
-					fprintf(out, " %s %llu (hold %s)", path_name(p),
-						(unsigned long long)t->acquisitions,
-						fmt_ns(t->hold_ns, b1, sizeof(b1)));
-			}
-			fprintf(out, "\n");
+			print_paths(out, rep, r);
+		} else if (exact) {
+			fprintf(out, "  acquisitions %llu (exact)  handoffs %llu  hold: not measured "
+				"(--holds adds it)\n", (unsigned long long)s->acquisitions,
+				(unsigned long long)s->handoffs);
+			print_paths(out, rep, r);
 		} else {
 			fprintf(out, "  acquisitions %s%s  hold: needs the exact backend\n",
 				fmt_opt(have_acq, acq, n1, sizeof(n1)),

@@ -333,7 +333,7 @@ static void user_mapping_name(const struct report *rep, char *buf, size_t size)
 /* Free-form text that pprof shows with -comments. */
 static int add_comments(struct pprof *p, const struct report *rep, int64_t *ids, size_t *nr)
 {
-	bool exact = rep->backends[BACKEND_EXACT].active && rep->paths_measured;
+	bool exact = report_exact_stacks(rep);
 	char text[4][512];
 	size_t i, n = 0;
 

@@ -17,6 +17,11 @@ const char *backend_name(enum backend_id id)
 	return id < BACKEND_COUNT ? backend_names[id] : "?";
 }
 
+bool report_exact_stacks(const struct report *rep)
+{
+	return rep->backends[BACKEND_EXACT].active && rep->paths_measured && rep->holds_measured;
+}
+
 static bool counted_enters(const struct report *rep)
 {
 	return rep->backends[BACKEND_COUNTERS].active && !rep->light;

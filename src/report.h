@@ -89,6 +89,7 @@ struct report {
 	char partial_reason[160];
 	bool light;          /* no per-syscall counting: SQEs from SQ head deltas only */
 	bool paths_measured; /* the exact backend attributed acquisitions to paths */
+	bool holds_measured; /* the exact backend timed each acquisition (--holds) */
 	__u32 counters_missing; /* enum counter_figure bits */
 	size_t nr_opt_ins;   /* figures left out for their cost */
 	struct opt_in opt_ins[MAX_OPT_INS];
@@ -115,6 +116,12 @@ struct report {
 };
 
 const char *backend_name(enum backend_id id);
+
+/*
+ * Does the run have the exact backend's stacks of every acquisition, with wait and hold
+ * (--paths and --holds)? Else its lock stacks are the contention backend's.
+ */
+bool report_exact_stacks(const struct report *rep);
 
 /*
  * SQEs consumed by the ring, and how they were counted ("enter_return" or "sq_head"); false

@@ -71,6 +71,8 @@ static void print_exact(FILE *out, const struct saved_ring *r, bool have_sqes)
 		if (have_sqes)
 			fprintf(out, "  held per SQE %.1fns\n",
 				(double)r->hold.ns.total / (double)r->sqes.value);
+	} else {
+		fprintf(out, "  hold: not measured (--holds adds it)\n");
 	}
 	/* The report leaves out paths without acquisitions, and has none without --paths. */
 	fprintf(out, "  paths:%s",

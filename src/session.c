@@ -179,7 +179,8 @@ enum {
 	HOOK_REQUIRED = 1 << 1, /* its backend cannot run without it */
 	HOOK_ENTERS = 1 << 2,   /* counts io_uring_enter calls: only with --count-enters */
 	HOOK_FOLLOW = 1 << 3,   /* only with --follow-forks */
-	HOOK_END = 1 << 4,      /* contention_end: the exact backend's too */
+	HOOK_END = 1 << 4,      /* contention_end: the exact backend's too, with --holds */
+	HOOK_HOLDS = 1 << 5,    /* a lock function: only with --holds */
 };
 
 /* One program and where it attaches; a tp_btf hook has a raw_tp flavour of the same body. */
@@ -198,7 +199,8 @@ struct hook {
  * In attach order; detached in reverse. contention_end before begin: no episode begins that
  * its end does not see. mutex_unlock before the lock functions: no call is recorded before
  * the hook that counts it is in place, and on detach the lock functions go first. Each
- * trampoline on a mutex function is attached once and detached once per run.
+ * trampoline on a mutex function is attached once and detached once per run; without --holds
+ * there is one, on mutex_unlock.
  */
 static const struct hook hooks[] = {
 	{ BACKEND_COUNT, PROG(create_btf), PROG(create_raw), 0, NULL, -1,
@@ -223,13 +225,13 @@ static const struct hook hooks[] = {
 	  "io_uring_enter calls", 0 },
 	{ BACKEND_EXACT, PROG(unlock_entry), 0, HOOK_FENTRY | HOOK_REQUIRED, NULL, LOCK_FN_UNLOCK,
 	  "acquisitions", 0 },
-	{ BACKEND_EXACT, PROG(lock_entry), 0, HOOK_FENTRY | HOOK_REQUIRED, "mutex_lock_nested",
+	{ BACKEND_EXACT, PROG(lock_entry), 0, HOOK_FENTRY | HOOK_HOLDS | HOOK_REQUIRED, "mutex_lock_nested",
 	  LOCK_FN_LOCK, "acquisitions", 0 },
-	{ BACKEND_EXACT, PROG(lock_intr_entry), 0, HOOK_FENTRY, "mutex_lock_interruptible_nested",
+	{ BACKEND_EXACT, PROG(lock_intr_entry), 0, HOOK_FENTRY | HOOK_HOLDS, "mutex_lock_interruptible_nested",
 	  LOCK_FN_INTERRUPTIBLE, "acquisitions through mutex_lock_interruptible", 0 },
-	{ BACKEND_EXACT, PROG(lock_kill_entry), 0, HOOK_FENTRY, "mutex_lock_killable_nested",
+	{ BACKEND_EXACT, PROG(lock_kill_entry), 0, HOOK_FENTRY | HOOK_HOLDS, "mutex_lock_killable_nested",
 	  LOCK_FN_KILLABLE, "acquisitions through mutex_lock_killable", 0 },
-	{ BACKEND_EXACT, PROG(trylock_entry), 0, HOOK_FENTRY, NULL, LOCK_FN_TRYLOCK,
+	{ BACKEND_EXACT, PROG(trylock_entry), 0, HOOK_FENTRY | HOOK_HOLDS, NULL, LOCK_FN_TRYLOCK,
 	  "trylock acquisitions (fdinfo reads)", 0 },
 };
 
@@ -315,9 +317,11 @@ static void note_lost(struct report *rep, enum backend_id id, const char *figure
  * Costs of the opt-in figures, in instructions, measured under qemu -icount on Debian 6.1
  * (make bench) against a batch-1 SINGLE_ISSUER|DEFER_TASKRUN NOP op of about 1070.
  */
-#define COST_EXACT "about 700 instructions per acquisition (+65% on a batch-1 NOP op), and " \
-	"about 340 per lock/unlock of any mutex in the system, while it runs"
-#define COST_PATHS "about 130 more instructions per acquisition"
+#define COST_EXACT "about 400 instructions per acquisition (+37% on a batch-1 NOP op), and " \
+	"about 250 per lock/unlock of any mutex in the system, while it runs"
+#define COST_PATHS "about 80 more instructions per acquisition"
+#define COST_HOLDS "about 510 more instructions per acquisition, and 250 more per lock/unlock " \
+	"of any mutex in the system (trampolines on the lock functions too)"
 #define COST_ENTERS_FEXIT "about 450 instructions per io_uring_enter call (fexit on it)"
 #define COST_ENTERS_SYS_EXIT "about 130 instructions per system call of every process, " \
 	"and 400 per io_uring_enter call (sys_exit)"
@@ -366,6 +370,10 @@ static void note_opt_ins(const struct session_opts *o, const struct probe_result
 		}
 		set_reason(rep, BACKEND_EXACT, false, "%s", text);
 	}
+	if (rep->backends[BACKEND_EXACT].active && !o->holds) {
+		add_opt_in(rep, "hold time and wait of every acquisition", "--holds", COST_HOLDS);
+		reason_add(rep, BACKEND_EXACT, "; hold times: --holds, " COST_HOLDS);
+	}
 	if (rep->backends[BACKEND_EXACT].active && o->no_paths) {
 		add_opt_in(rep, "acquisitions per kernel path", "--paths", COST_PATHS);
 		reason_add(rep, BACKEND_EXACT, "; per-path figures: --paths, " COST_PATHS);
@@ -413,16 +421,18 @@ static bool choose_backends(const struct session_opts *o, struct probe_results *
 	if (o->want[BACKEND_EXACT]) {
 		probe_feature(FEAT_FENTRY, pr);
 		if (pr->f[FEAT_FENTRY].ok) {
-			set_reason(rep, BACKEND_EXACT, true, "fentry on the mutex functions "
-				   "(no fexit); every acquisition%s", "");
+			set_reason(rep, BACKEND_EXACT, true, "%s", o->holds ?
+				   "fentry on the mutex functions (no fexit); every acquisition, "
+				   "timed" : "fentry on mutex_unlock; every acquisition");
 			any = true;
 		} else {
 			set_reason(rep, BACKEND_EXACT, false, "fentry on mutex_lock: %s",
 				   pr->f[FEAT_FENTRY].reason);
-			/* Asked for by name with --paths: not skipped quietly. */
-			if (!o->no_paths) {
-				snprintf(err, err_size, "--paths needs the exact backend, which "
-					 "cannot run: %s", rep->backends[BACKEND_EXACT].reason);
+			/* Asked for by name with --paths or --holds: not skipped quietly. */
+			if (!o->no_paths || o->holds) {
+				snprintf(err, err_size, "%s needs the exact backend, which "
+					 "cannot run: %s", o->holds ? "--holds" : "--paths",
+					 rep->backends[BACKEND_EXACT].reason);
 				return false;
 			}
 		}
@@ -606,9 +616,11 @@ static bool hook_wanted(const struct session *s, const struct hook *h,
 	if (h->backend == BACKEND_COUNT)
 		return !(h->flags & HOOK_FOLLOW) || o->follow_forks;
 	if (h->flags & HOOK_END)
-		return rep->backends[BACKEND_CONTENTION].active || rep->backends[BACKEND_EXACT].active;
+		return rep->backends[BACKEND_CONTENTION].active || rep->holds_measured;
 	if (!rep->backends[h->backend].active)
 		return false;
+	if (h->flags & HOOK_HOLDS)
+		return rep->holds_measured;
 	if (h->flags & HOOK_ENTERS)
 		return !rep->light && !!(h->flags & HOOK_FENTRY) == s->enter_fexit;
 	return true;
@@ -658,7 +670,7 @@ static bool hook_serves_only(const struct hook *h, enum backend_id id, const str
 	if (!(h->flags & HOOK_END))
 		return h->backend == id;
 	if (id == BACKEND_CONTENTION)
-		return !rep->backends[BACKEND_EXACT].active;
+		return !rep->holds_measured;
 	return id == BACKEND_EXACT && !rep->backends[BACKEND_CONTENTION].active;
 }
 
@@ -691,6 +703,7 @@ static void backend_off(struct session *s, struct report *rep, enum backend_id i
 	if (id == BACKEND_EXACT) {
 		s->exact = false;
 		rep->paths_measured = false;
+		rep->holds_measured = false;
 	}
 }
 
@@ -711,7 +724,7 @@ static bool hook_lost(struct session *s, const struct session_opts *o, struct re
 		return true;
 	}
 	/* The exact backend's use of contention_end: contended calls time from their entry. */
-	if ((h->flags & HOOK_END) && rep->backends[BACKEND_EXACT].active)
+	if ((h->flags & HOOK_END) && rep->holds_measured)
 		note_lost(rep, BACKEND_EXACT, "when a contended call took the lock (its wait counts "
 			  "as hold)", why);
 	if ((h->flags & HOOK_REQUIRED) && rep->backends[h->backend].active) {
@@ -746,7 +759,7 @@ static void size_maps(struct uringlockstat_bpf *skel, const struct session *s,
 	bpf_map__set_max_entries(skel->maps.free_slots, rings);
 	bpf_map__set_max_entries(skel->maps.hists, rings);
 	bpf_map__set_max_entries(skel->maps.exact, s->exact && !trial ? rings : 1);
-	if (!s->exact || trial)
+	if (!s->rodata.want_holds || trial)
 		bpf_map__set_max_entries(skel->maps.task_calls, 1);
 	bpf_map__set_max_entries(skel->maps.lock_index, s->rodata.index_mask + 1);
 	bpf_map__set_max_entries(skel->maps.stacks, stacks ? DEFAULT_MAX_STACKS : 1);
@@ -950,8 +963,9 @@ static void set_rodata(struct session *s, const struct session_opts *o, const st
 	r->io_ring_exit_work_addr = kallsyms_lookup("io_ring_exit_work");
 	r->max_rings = o->max_rings;
 	r->want_paths = rep->paths_measured;
-	r->want_exact_stacks = s->exact && o->want_kstacks;
-	r->exact_on = s->exact;
+	r->want_holds = rep->holds_measured;
+	r->want_exact_stacks = rep->holds_measured && o->want_kstacks;
+	r->exact_on = rep->holds_measured;
 	r->contention_on = rep->backends[BACKEND_CONTENTION].active;
 	/* Tests of a missed contention_end: drop the contention half of every Nth one. */
 	r->test_skip_end_every = skip ? strtoul(skip, NULL, 10) : 0;
@@ -1008,6 +1022,7 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	s->exact = rep->backends[BACKEND_EXACT].active;
 	s->sample = rep->backends[BACKEND_SAMPLE].active;
 	rep->paths_measured = s->exact && !o->no_paths;
+	rep->holds_measured = s->exact && o->holds;
 	rep->kstacks = o->want_kstacks;
 	rep->ustacks = o->want_ustacks;
 	s->stacks_used = rep->paths_measured || o->want_kstacks || o->want_ustacks || s->sample;
@@ -1038,9 +1053,9 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 		/* The lockdep variants take a subclass too. */
 		s->rodata.lock_fn_args[hooks[i].lock_fn] = strstr(s->target[i], "_nested") ? 2 : 1;
 	}
-	if (s->lockdep && s->exact)
+	if (s->lockdep && rep->holds_measured)
 		set_reason(rep, BACKEND_EXACT, true, "fentry on the mutex functions (%s: lockdep); "
-			   "every acquisition", "mutex_lock_nested and its variants");
+			   "every acquisition, timed", "mutex_lock_nested and its variants");
 	probe_feature(FEAT_TASK_FILE_ITER, &pr);
 	/* Without io_uring_release's address the iterator knows rings by their file's name. */
 	s->progs.iter = pr.f[FEAT_TASK_FILE_ITER].ok;
@@ -1888,7 +1903,8 @@ static int exact_caller_stacks(struct session *s, struct stack_set *out, size_t 
 int session_read_stacks(struct session *s, struct stack_set *out)
 {
 	struct stack_key key, next, *prev = NULL;
-	bool callers = s->exact && !s->rodata.want_exact_stacks && !s->rodata.want_ustacks;
+	bool callers = s->rodata.want_holds && !s->rodata.want_exact_stacks &&
+		       !s->rodata.want_ustacks;
 	struct stack_stats st;
 	size_t cap = 0;
 

@@ -19,6 +19,7 @@ struct session_opts {
 	bool no_prog_stats; /* do not have the kernel time our programs: no overhead figures */
 	bool verbose;     /* print each new acquisition stack with its path */
 	bool no_paths;    /* exact backend without stacks: no per-path figures, less cost */
+	bool holds;       /* exact backend: time each acquisition (trampolines on lock functions) */
 	bool want_kstacks; /* kernel stacks of contended acquisitions too (flame graphs) */
 	bool want_ustacks; /* user stacks of every recorded event */
 	__u32 freq_hz;    /* sample backend's sampling frequency */

@@ -69,6 +69,7 @@ static struct report *new_report(bool exact, bool contention, bool sample)
 	rep->duration_ns = 1500000000ull;
 	rep->backends[BACKEND_EXACT].active = exact;
 	rep->paths_measured = exact;
+	rep->holds_measured = exact;
 	rep->backends[BACKEND_CONTENTION].active = contention;
 	rep->kstacks = contention;
 	rep->backends[BACKEND_SAMPLE].active = sample;

@@ -6,8 +6,9 @@ set -u
 fail=0
 
 # profile NAME [--cpu N] UNINGBENCH_ARGS...: run uringbench (pinned to CPU N) under
-# uringlockstat with the exact backend and its paths ($ULS_OPTS adds options), keep both JSON
-# files. $ULS_ENV: VAR=VALUE words for uringlockstat's environment.
+# uringlockstat with the exact backend, its paths and hold times ($ULS_TIMED, default --holds;
+# $ULS_OPTS adds options), keep both JSON files. $ULS_ENV: VAR=VALUE words for uringlockstat's
+# environment.
 profile() {
 	name=$1
 	shift
@@ -16,7 +17,8 @@ profile() {
 		pin="taskset -c $2"
 		shift 2
 	fi
-	if ! env ${ULS_ENV:-} uringlockstat --paths ${ULS_OPTS:-} --json "/out/$name.r.json" -- \
+	if ! env ${ULS_ENV:-} uringlockstat --paths ${ULS_TIMED---holds} ${ULS_OPTS:-} \
+		--json "/out/$name.r.json" -- \
 		$pin uringbench \
 		--json "$@" >"/out/$name.b.json" 2>"/out/$name.err"; then
 		echo "scenario $name failed:"
@@ -55,7 +57,7 @@ profile defer --single-issuer --defer-taskrun --op read --batch 8 --ops 8000
 uringbench --json --wait-start --ops 100 >/out/fdinfo.b.json 2>/out/fdinfo.b.err &
 bench=$!
 wait_line /out/fdinfo.b.err "ready pid=" || echo "fdinfo: uringbench not ready"
-uringlockstat --paths -p "$bench" --json /out/fdinfo.r.json >/out/fdinfo.out 2>/out/fdinfo.err &
+uringlockstat --paths --holds -p "$bench" --json /out/fdinfo.r.json >/out/fdinfo.out 2>/out/fdinfo.err &
 uls=$!
 wait_line /out/fdinfo.err "uringlockstat: profiling" || echo "fdinfo: profiler not ready"
 reads=0
@@ -99,6 +101,25 @@ ULS_OPTS=--count-enters
 profile enters --single-issuer --ops 3000
 ULS_OPTS=
 
+# The exact backend without --holds: one trampoline, on mutex_unlock; every acquisition
+# counted with the path it is released from, none timed. Several threads, and more threads
+# than CPUs (preempted programs).
+ULS_TIMED=
+profile counted --threads 2 --shared --batch 4 --ops 8000
+profile counted_over --threads 4 --shared --batch 1 --ops 4000
+ULS_TIMED=--holds
+uringbench --json --wait-start --ops 100 >/out/untimed.b.json 2>/out/untimed.b.err &
+bench=$!
+wait_line /out/untimed.b.err "ready pid=" || echo "untimed: uringbench not ready"
+uringlockstat --mode exact -p "$bench" --json /out/untimed.r.json >/out/untimed.out \
+	2>/out/untimed.err &
+uls=$!
+wait_line /out/untimed.err "uringlockstat: profiling" || echo "untimed: profiler not ready"
+grep 'mutex_' /sys/kernel/tracing/enabled_functions >/out/untimed.ftrace
+kill -USR1 "$bench"
+wait "$bench" || fail=1
+wait "$uls" || fail=1
+
 # The default: no exact backend, no enters; SQEs from SQ heads, the last one at close; what
 # is left out is named with its option.
 uringlockstat --json /out/default.r.json -- uringbench --json --ops 3000 \
@@ -107,7 +128,7 @@ uringlockstat --json /out/default.r.json -- uringbench --json --ops 3000 \
 
 # Whole kernel stacks of exact acquisitions (--stacks): the trampoline's frames are skipped,
 # the stack reaches the system call entry.
-uringlockstat --paths --stacks --weight count --folded /out/full.folded -- \
+uringlockstat --paths --holds --stacks --weight count --folded /out/full.folded -- \
 	uringbench --ops 2000 >/dev/null 2>/out/full.err ||
 	{ echo "scenario full failed:"; tail -5 /out/full.err; fail=1; }
 
@@ -119,7 +140,7 @@ uringlockstat probe >/out/probe.txt 2>&1 || { echo "probe failed"; fail=1; }
 uringbench --json --wait-start --ops 100 >/out/partial.b.json 2>/out/partial.b.err &
 bench=$!
 wait_line /out/partial.b.err "ready pid=" || echo "partial: uringbench not ready"
-URINGLOCKSTAT_TEST_ATTACH_FAIL=lock_entry uringlockstat --mode auto,exact -p "$bench" \
+URINGLOCKSTAT_TEST_ATTACH_FAIL=lock_entry uringlockstat --mode auto,exact --holds -p "$bench" \
 	--json /out/partial.r.json >/out/partial.out 2>/out/partial.err &
 uls=$!
 wait_line /out/partial.err "uringlockstat: profiling" || echo "partial: profiler not ready"
