@@ -274,9 +274,9 @@ static __always_inline __u32 *slot_of(const struct io_ring_ctx *ctx)
  * Fibonacci hashing: the product's top bits depend on every bit of the (aligned) address. A
  * constant shift (the mask does the sizing) keeps the miss path short.
  */
-static __always_inline __u32 index_home(__u64 lock)
+static __always_inline __u32 index_home(__u32 low)
 {
-	return (lock * 0x9e3779b97f4a7c15ull) >> (64 - INDEX_HOME_BITS);
+	return (low * 0x9e3779b9u) >> (32 - INDEX_HOME_BITS);
 }
 
 /* The entries after a lock's home, for tracked_slot (a subprogram: the miss path stays short). */
@@ -302,9 +302,9 @@ static __noinline __u32 tracked_slot_probe(__u64 lock, __u32 home)
  * every hash wait until after it. Entries are never stale: a lock leaving the tracked set has
  * its entry marked dead (by track_ring, or by user space when its ring expires).
  */
-static __always_inline __u32 tracked_slot(__u64 lock)
+static __always_inline __u32 tracked_slot_low(__u64 lock, __u32 low)
 {
-	__u32 home = index_home(lock), k = home & index_mask;
+	__u32 home = index_home(low), k = home & index_mask;
 	struct lock_index_entry *e = bpf_map_lookup_elem(&lock_index, &k);
 
 	if (!e || !e->lock)
@@ -314,6 +314,11 @@ static __always_inline __u32 tracked_slot(__u64 lock)
 	return tracked_slot_probe(lock, home);
 }
 
+static __always_inline __u32 tracked_slot(__u64 lock)
+{
+	return tracked_slot_low(lock, (__u32)lock);
+}
+
 /*
  * Put lock -> slot in the index: the first free or dead entry from the lock's home on, claimed
  * with a compare-and-swap, then published slot first. False when INDEX_PROBES entries are all
@@ -321,7 +326,7 @@ static __always_inline __u32 tracked_slot(__u64 lock)
  */
 static __always_inline bool index_insert(__u64 lock, __u32 slot)
 {
-	__u32 home = index_home(lock), i;
+	__u32 home = index_home((__u32)lock), i;
 
 	for (i = 0; i < INDEX_PROBES; i++) {
 		__u32 k = (home + i) & index_mask;
@@ -346,7 +351,7 @@ static __always_inline bool index_insert(__u64 lock, __u32 slot)
 /* Mark the index entry of lock -> slot dead (the probe goes on past dead entries). */
 static __always_inline void index_kill(__u64 lock, __u32 slot)
 {
-	__u32 home = index_home(lock), i;
+	__u32 home = index_home((__u32)lock), i;
 
 	for (i = 0; i < INDEX_PROBES; i++) {
 		__u32 k = (home + i) & index_mask;

@@ -317,10 +317,10 @@ static void note_lost(struct report *rep, enum backend_id id, const char *figure
  * Costs of the opt-in figures, in instructions, measured under qemu -icount on Debian 6.1
  * (make bench) against a batch-1 SINGLE_ISSUER|DEFER_TASKRUN NOP op of about 1070.
  */
-#define COST_EXACT "about 400 instructions per acquisition (+37% on a batch-1 NOP op), and " \
-	"about 250 per lock/unlock of any mutex in the system, while it runs"
-#define COST_PATHS "about 80 more instructions per acquisition"
-#define COST_HOLDS "about 510 more instructions per acquisition, and 250 more per lock/unlock " \
+#define COST_EXACT "about 300 instructions per acquisition (+28% on a batch-1 NOP op), and " \
+	"about 235 per lock/unlock of any mutex in the system, while it runs"
+#define COST_PATHS "about 130 more instructions per acquisition"
+#define COST_HOLDS "about 530 more instructions per acquisition, and 235 more per lock/unlock " \
 	"of any mutex in the system (trampolines on the lock functions too)"
 #define COST_ENTERS_FEXIT "about 450 instructions per io_uring_enter call (fexit on it)"
 #define COST_ENTERS_SYS_EXIT "about 130 instructions per system call of every process, " \
