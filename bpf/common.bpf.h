@@ -16,16 +16,16 @@ const volatile __u32 max_rings = DEFAULT_MAX_RINGS;
 /* Record each exact acquisition's call site, for its path (the exact backend's --paths). */
 const volatile bool want_paths = true;
 /*
- * Time each exact acquisition (--holds): the lock functions' entry programs record each call,
- * and the release computes its wait and hold. Without it the exact backend runs on
+ * Time each exact acquisition (--holds; false without the exact backend): the lock functions'
+ * entry programs record each call, contention_end when a contended one took the lock, and the
+ * release computes its wait and hold. Without it the exact backend runs on
  * mutex_unlock alone: every acquisition counted, with its path (where it is released) and
  * handoffs, for one trampoline per lock/unlock pair of any mutex instead of two.
  */
 const volatile bool want_holds = true;
 /* Take each exact acquisition's whole kernel stack too (flame graphs, --stacks). */
 const volatile bool want_exact_stacks = false;
-/* Which backends' halves of shared programs (contention_end) run. */
-const volatile bool exact_on = false;
+/* Whether the contention backend's half of contention_end runs (want_holds: the exact one's). */
 const volatile bool contention_on = false;
 /*
  * Address of the function each exact entry program is attached to (enum lock_fn order), from

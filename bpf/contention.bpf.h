@@ -171,7 +171,7 @@ static __always_inline int on_contention_end(void *lock, int ret)
 	struct task_calls *t;
 	struct waiter *w;
 
-	if (exact_on) {
+	if (want_holds) {
 		t = task_calls_of(bpf_get_current_task(), false);
 		call = t ? lock_call_of(t, key) : 0;
 		if (call && !call->acquire_ns) {

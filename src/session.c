@@ -225,12 +225,14 @@ static const struct hook hooks[] = {
 	  "io_uring_enter calls", 0 },
 	{ BACKEND_EXACT, PROG(unlock_entry), 0, HOOK_FENTRY | HOOK_REQUIRED, NULL, LOCK_FN_UNLOCK,
 	  "acquisitions", 0 },
-	{ BACKEND_EXACT, PROG(lock_entry), 0, HOOK_FENTRY | HOOK_HOLDS | HOOK_REQUIRED, "mutex_lock_nested",
-	  LOCK_FN_LOCK, "acquisitions", 0 },
-	{ BACKEND_EXACT, PROG(lock_intr_entry), 0, HOOK_FENTRY | HOOK_HOLDS, "mutex_lock_interruptible_nested",
-	  LOCK_FN_INTERRUPTIBLE, "acquisitions through mutex_lock_interruptible", 0 },
-	{ BACKEND_EXACT, PROG(lock_kill_entry), 0, HOOK_FENTRY | HOOK_HOLDS, "mutex_lock_killable_nested",
-	  LOCK_FN_KILLABLE, "acquisitions through mutex_lock_killable", 0 },
+	{ BACKEND_EXACT, PROG(lock_entry), 0, HOOK_FENTRY | HOOK_HOLDS | HOOK_REQUIRED,
+	  "mutex_lock_nested", LOCK_FN_LOCK, "acquisitions", 0 },
+	{ BACKEND_EXACT, PROG(lock_intr_entry), 0, HOOK_FENTRY | HOOK_HOLDS,
+	  "mutex_lock_interruptible_nested", LOCK_FN_INTERRUPTIBLE,
+	  "acquisitions through mutex_lock_interruptible", 0 },
+	{ BACKEND_EXACT, PROG(lock_kill_entry), 0, HOOK_FENTRY | HOOK_HOLDS,
+	  "mutex_lock_killable_nested", LOCK_FN_KILLABLE,
+	  "acquisitions through mutex_lock_killable", 0 },
 	{ BACKEND_EXACT, PROG(trylock_entry), 0, HOOK_FENTRY | HOOK_HOLDS, NULL, LOCK_FN_TRYLOCK,
 	  "trylock acquisitions (fdinfo reads)", 0 },
 };
@@ -965,7 +967,6 @@ static void set_rodata(struct session *s, const struct session_opts *o, const st
 	r->want_paths = rep->paths_measured;
 	r->want_holds = rep->holds_measured;
 	r->want_exact_stacks = rep->holds_measured && o->want_kstacks;
-	r->exact_on = rep->holds_measured;
 	r->contention_on = rep->backends[BACKEND_CONTENTION].active;
 	/* Tests of a missed contention_end: drop the contention half of every Nth one. */
 	r->test_skip_end_every = skip ? strtoul(skip, NULL, 10) : 0;
