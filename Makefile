@@ -25,7 +25,8 @@ LDLIBS := -lbpf -ldw -lelf -lz -ljansson -lprotobuf-c -lmicrohttpd -lm -lpthread
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
-SRCS := $(wildcard src/*.c)
+# src/collect: the session (backend plan, BPF lifecycle, collection, stacks, expiry).
+SRCS := $(wildcard src/*.c src/collect/*.c)
 # pprof's profile.proto, compiled by protoc-c at build time.
 PROTOS := $(wildcard proto/*.proto)
 PROTO_HDRS := $(patsubst proto/%.proto,$(OUT)/proto/%.pb-c.h,$(PROTOS))
@@ -58,7 +59,7 @@ $(OUT)/proto/%.pb-c.o: $(OUT)/proto/%.pb-c.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUT) -c $< -o $@
 
-$(OUT)/src/%.o: src/%.c $(SKELS) $(PROTO_HDRS) | $(OUT)/src
+$(OUT)/src/%.o: src/%.c $(SKELS) $(PROTO_HDRS) | $(OUT)/src $(OUT)/src/collect
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -119,7 +120,8 @@ $(OUT)/fuzz/fuzz_json_read: tests/fuzz/fuzz_json_read.c $(FUZZ_OBJS) | $(OUT)/fu
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SANITIZE) $< $(FUZZ_OBJS) -o $@ \
 		-ljansson -lm
 
-$(OUT) $(OUT)/bpf $(OUT)/src $(OUT)/proto $(OUT)/tests $(OUT)/static $(OUT)/fuzz $(OUT)/fuzz/obj:
+$(OUT) $(OUT)/bpf $(OUT)/src $(OUT)/src/collect $(OUT)/proto $(OUT)/tests $(OUT)/static \
+	$(OUT)/fuzz $(OUT)/fuzz/obj:
 	$(Q)mkdir -p $@
 
 # Debian packages needed to build, test and demo (used by the README and .ci/run).

@@ -32,18 +32,20 @@ struct path_totals {
 	__u64 hold_ns;
 };
 
-/* One ring as the report sees it: what BPF wrote, summed over CPUs, plus SQ-head tracking. */
+/*
+ * One ring as the report sees it: what BPF wrote, summed over CPUs, and the SQ-head counts.
+ * Written by collection (src/collect); what it tracks between snapshots (which ring a slot
+ * holds, the SQ head counted up to, since when closed) is its own, not kept here.
+ */
 struct ring_report {
 	__u32 slot;
 	struct ring_info info;
 	struct ring_stats sum;
 	struct ring_hists hists;
 	struct path_totals paths[PATH_COUNT];
-	bool head_seen;      /* an iterator snapshot has seen this ring */
+	bool head_seen;      /* a snapshot or the ring's teardown gave its SQ head: sqes_head known */
 	bool open;           /* the last snapshot still found the ring open */
 	bool ended;          /* its teardown began: sqes_head counts up to its last SQ head */
-	__u64 closed_ns;     /* CLOCK_MONOTONIC when first found closed, 0 while open */
-	__u32 last_head;
 	__u64 sqes_head;     /* SQEs counted from ctx->cached_sq_head deltas */
 	__u32 submitter_tid; /* latest known */
 	__u64 samples_held;  /* samples taken while a task held this ring's lock */

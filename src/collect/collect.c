@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Collection: each snapshot finds rings (the task_file iterator) and reads every figure of
+ * every ring slot into the report. It owns the per-slot tracking state (struct slot_track):
+ * which ring a slot holds, its SQ head counted up to, whether it is open, since when closed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "session_priv.h"
+#include "stacks.h"
+
+struct report *report_new(__u32 max_rings)
+{
+	struct report *rep = calloc(1, sizeof(*rep) + (size_t)max_rings * sizeof(rep->rings[0]));
+
+	if (rep)
+		rep->exit_status = -1;
+	return rep;
+}
+
+int collect_alloc(struct session *s)
+{
+	size_t ncpus = s->ncpus > 0 ? s->ncpus : 1;
+
+	s->slots = calloc(s->max_rings ? s->max_rings : 1, sizeof(*s->slots));
+	s->percpu = calloc(ncpus, sizeof(struct ring_stats));
+	s->percpu_hists = calloc(ncpus, sizeof(struct wait_hist));
+	s->zero_hists = calloc(ncpus, sizeof(struct wait_hist));
+	s->exact_buf = calloc(1, sizeof(struct exact_ring));
+	if (!s->slots || !s->percpu || !s->percpu_hists || !s->zero_hists || !s->exact_buf)
+		return -ENOMEM;
+	return 0;
+}
+
+void collect_free(struct session *s)
+{
+	free(s->slots);
+	free(s->percpu);
+	free(s->percpu_hists);
+	free(s->zero_hists);
+	free(s->exact_buf);
+	free(s->snaps);
+}
+
+void collect_forget_slot(struct session *s, struct report *rep, __u32 slot)
+{
+	memset(&rep->rings[slot], 0, sizeof(rep->rings[slot]));
+	rep->rings[slot].slot = slot;
+	memset(&s->slots[slot], 0, sizeof(s->slots[slot]));
+}
+
+bool collect_slot_expired(const struct session *s, __u32 slot, __u64 now_ns, __u64 ttl_ns)
+{
+	const struct slot_track *t = &s->slots[slot];
+
+	return t->ctx && !t->open && t->closed_ns && now_ns >= t->closed_ns &&
+	       now_ns - t->closed_ns >= ttl_ns;
+}
+
+bool collect_slot_holds(const struct session *s, __u32 slot, const struct ring_info *info)
+{
+	return s->slots[slot].ctx == info->ctx && s->slots[slot].seen_ns == info->seen_ns;
+}
+
+/* Slots past the last used one that already have their histogram entry. */
+#define HISTS_AHEAD 8
+
+/*
+ * Create the histogram entries of the next slots from user space. The map is a per-CPU hash
+ * without preallocation (a slot's histograms take 13 KiB per CPU). Created from BPF, an entry
+ * comes from the BPF allocator's per-CPU caches, which are refilled asynchronously and may be
+ * empty at that moment (the ring then loses figures, counted as stats_lookup); a system call
+ * allocates without that limit.
+ */
+void prepare_hists(struct session *s, __u32 used)
+{
+	__u32 upto = used + HISTS_AHEAD < s->max_rings ? used + HISTS_AHEAD : s->max_rings;
+
+	for (; s->hists_ready < upto; s->hists_ready++)
+		bpf_map__update_elem(s->skel->maps.hists, &s->hists_ready, sizeof(__u32),
+				     s->zero_hists, sizeof(struct wait_hist) * s->ncpus,
+				     BPF_NOEXIST);
+}
+
+/* Run the iterator once; it tracks new rings and returns one record per io_uring file. */
+static ssize_t read_snapshots(struct session *s)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if (!s->iter_link)
+		return 0;
+	fd = bpf_iter_create(bpf_link__fd(s->iter_link));
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (len + sizeof(struct ring_snapshot) * 64 > s->snaps_cap * sizeof(*s->snaps)) {
+			size_t cap = s->snaps_cap ? s->snaps_cap * 2 : 256;
+			void *p = realloc(s->snaps, cap * sizeof(*s->snaps));
+
+			if (!p) {
+				close(fd);
+				return -ENOMEM;
+			}
+			s->snaps = p;
+			s->snaps_cap = cap;
+		}
+		n = read(fd, (char *)s->snaps + len, s->snaps_cap * sizeof(*s->snaps) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	return len / sizeof(struct ring_snapshot);
+}
+
+/* The exact backend's figures of a ring (one copy, written under its lock), and its paths. */
+static void read_exact(struct session *s, __u32 slot, struct ring_report *r)
+{
+	const struct exact_ring *e = s->exact_buf;
+	struct ring_stats *sum = &r->sum;
+	__u64 contended = 0;
+	size_t i;
+
+	memset(r->paths, 0, sizeof(r->paths));
+	if (bpf_map__lookup_elem(s->skel->maps.exact, &slot, sizeof(slot), s->exact_buf,
+				 sizeof(*s->exact_buf), 0))
+		return;
+	sum->acquisitions = e->acquisitions;
+	sum->holds = e->holds;
+	sum->trylocks = e->trylocks;
+	/* A trylock still held when read counts as failed until its release. */
+	sum->trylocks_failed = sum->trylock_calls > e->trylocks ? sum->trylock_calls - e->trylocks : 0;
+	sum->handoffs = e->handoffs;
+	sum->acquire_wait_ns_total = e->acquire_wait_ns_total;
+	sum->acquire_wait_ns_max = e->acquire_wait_ns_max;
+	sum->hold_ns_total = e->hold_ns_total;
+	sum->hold_ns_max = e->hold_ns_max;
+	memcpy(r->hists.acquire_wait, e->acquire_wait, sizeof(r->hists.acquire_wait));
+	/* BPF counts contended waits only: the other timed ones were taken at once. */
+	for (i = 0; i < HIST_BUCKETS; i++)
+		contended += e->acquire_wait[i];
+	if (e->holds > contended)
+		r->hists.acquire_wait[0] += e->holds - contended;
+	memcpy(r->hists.hold, e->hold, sizeof(r->hists.hold));
+	if (!s->rodata.want_paths)
+		return;
+	for (i = 0; i <= EXACT_CALLERS; i++) {
+		const struct exact_caller *c = exact_caller(e, i);
+		struct path_totals *p;
+
+		if (!c->count)
+			continue;
+		p = &r->paths[caller_path(s, c->ip)];
+		p->acquisitions += c->count;
+		p->wait_ns += c->wait_ns;
+		p->hold_ns += c->hold_ns;
+	}
+}
+
+static void read_ring(struct session *s, __u32 slot, struct ring_report *r)
+{
+	struct ring_stats *sum = &r->sum;
+	int cpu;
+
+	if (bpf_map__lookup_elem(s->skel->maps.rings, &slot, sizeof(slot), &r->info,
+				 sizeof(r->info), 0))
+		return;
+	if (bpf_map__lookup_elem(s->skel->maps.stats, &slot, sizeof(slot), s->percpu,
+				 sizeof(struct ring_stats) * s->ncpus, 0))
+		return;
+	memset(sum, 0, sizeof(*sum));
+	for (cpu = 0; cpu < s->ncpus; cpu++) {
+		const struct ring_stats *c = &s->percpu[cpu];
+
+		sum->enters += c->enters;
+		sum->enters_submit += c->enters_submit;
+		sum->enters_submit_getevents += c->enters_submit_getevents;
+		sum->submit_locked += c->submit_locked;
+		sum->sqes_enter += c->sqes_enter;
+		sum->registers += c->registers;
+		sum->local_work_runs += c->local_work_runs;
+		sum->task_work_runs += c->task_work_runs;
+		sum->contended += c->contended;
+		sum->spin += c->spin;
+		sum->sleep += c->sleep;
+		sum->interrupted += c->interrupted;
+		sum->owner_other_cpu += c->owner_other_cpu;
+		sum->owner_known += c->owner_known;
+		sum->wait_ns_total += c->wait_ns_total;
+		if (c->wait_ns_max > sum->wait_ns_max)
+			sum->wait_ns_max = c->wait_ns_max;
+		sum->trylock_calls += c->trylock_calls;
+	}
+	/* No entry: no event yet that has a histogram (created on the first one). */
+	memset(&r->hists, 0, sizeof(r->hists));
+	if (!bpf_map__lookup_elem(s->skel->maps.hists, &slot, sizeof(slot), s->percpu_hists,
+				  sizeof(struct wait_hist) * s->ncpus, 0)) {
+		size_t i;
+
+		for (cpu = 0; cpu < s->ncpus; cpu++) {
+			for (i = 0; i < HIST_BUCKETS; i++)
+				r->hists.wait[i] += s->percpu_hists[cpu].wait[i];
+		}
+	}
+	if (s->exact)
+		read_exact(s, slot, r);
+}
+
+/*
+ * Per-ring sums over the aggregated stacks: the exact backend's paths, the sampled hold time,
+ * and how many samples were in lock code called from io_uring.
+ */
+static void read_stack_stats(struct session *s, struct report *rep)
+{
+	struct stack_key key, next, *prev = NULL;
+	struct stack_stats st;
+	size_t i;
+
+	for (i = 0; i < rep->nr_rings; i++)
+		rep->rings[i].samples_held = 0;
+	rep->lock_samples = 0;
+	while (!bpf_map__get_next_key(s->skel->maps.stack_stats, prev, &next, sizeof(next))) {
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(s->skel->maps.stack_stats, &key, sizeof(key), &st,
+					 sizeof(st), 0))
+			continue;
+		/* Take the process's memory map while it runs: its user frames resolve later. */
+		if (s->usyms && key.ustack_id >= 0)
+			usyms_watch(s->usyms, key.tgid);
+		/* A free slot's entries (an expired ring's, in flight) count for no ring. */
+		if (key.slot < rep->nr_rings && !s->slots[key.slot].ctx)
+			continue;
+		if (key.kind == STACK_SAMPLE) {
+			if (key.slot < rep->nr_rings)
+				rep->rings[key.slot].samples_held += st.count;
+			if (stack_lock_code(s, key.stack_id))
+				rep->lock_samples += st.count;
+			continue;
+		}
+	}
+}
+
+/*
+ * Events the kernel did not give our programs (a program already running on that CPU, e.g.
+ * preempted inside it, makes the kernel skip it and count a recursion miss), and with
+ * --prog-stats each program's run count and run time.
+ */
+static void read_programs(struct session *s, struct report *rep)
+{
+	struct bpf_program *prog;
+
+	rep->program_misses = 0;
+	rep->nr_programs = 0;
+	rep->overhead.runs = 0;
+	rep->overhead.run_ns = 0;
+	bpf_object__for_each_program(prog, s->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+		struct program_cost *c;
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		rep->program_misses += info.recursion_misses;
+		if (s->stats_fd < 0)
+			continue;
+		rep->overhead.runs += info.run_cnt;
+		rep->overhead.run_ns += info.run_time_ns;
+		if (!s->prog_table || rep->nr_programs >= MAX_PROGRAMS)
+			continue;
+		c = &rep->programs[rep->nr_programs++];
+		snprintf(c->name, sizeof(c->name), "%s", bpf_program__name(prog));
+		c->runs = info.run_cnt;
+		c->run_ns = info.run_time_ns;
+		c->misses = info.recursion_misses;
+	}
+	rep->prog_stats = s->stats_fd >= 0 && s->prog_table;
+	rep->overhead.measured = s->stats_fd >= 0;
+}
+
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Read every used slot: a slot that holds another ring than last time starts afresh. */
+static void read_slots(struct session *s, struct report *rep, __u32 nr)
+{
+	__u32 slot;
+
+	for (slot = 0; slot < nr; slot++) {
+		struct ring_report *r = &rep->rings[slot];
+		struct slot_track *t = &s->slots[slot];
+
+		r->slot = slot;
+		read_ring(s, slot, r);
+		/*
+		 * Another ring in the slot than last time (BPF gave back a slot it lost in a
+		 * discovery race, and a new ring took it): nothing of the old one carries over.
+		 */
+		if (t->ctx && (r->info.ctx != t->ctx || r->info.seen_ns != t->seen_ns)) {
+			collect_forget_slot(s, rep, slot);
+			read_ring(s, slot, r);
+		}
+		t->ctx = r->info.ctx;
+		t->seen_ns = r->info.seen_ns;
+		if (t->ctx && !t->head_seen) {
+			t->last_head = r->info.sq_head_start;
+			r->submitter_tid = r->info.submitter_tid;
+		}
+	}
+}
+
+/*
+ * SQEs from SQ head deltas: up to the last head of a ring whose teardown began, and up to the
+ * head each snapshot record shows of an open ring.
+ */
+static void count_heads(struct session *s, struct report *rep, __u32 nr, ssize_t nr_snaps)
+{
+	__u32 slot;
+	ssize_t i;
+
+	/* A ring whose teardown began: count up to its last SQ head, once. */
+	for (slot = 0; slot < nr; slot++) {
+		struct ring_report *r = &rep->rings[slot];
+		struct slot_track *t = &s->slots[slot];
+
+		if (!t->ctx || !r->info.ended || t->ended)
+			continue;
+		r->sqes_head += (__u32)(r->info.sq_head_end - t->last_head);
+		t->last_head = r->info.sq_head_end;
+		t->head_seen = true;
+		t->ended = true;
+	}
+	/* Rings the iterator no longer finds were closed; their last SQ head stands. */
+	if (s->iter_link) {
+		for (slot = 0; slot < rep->nr_rings; slot++)
+			s->slots[slot].open = false;
+	}
+	for (i = 0; i < nr_snaps; i++) {
+		const struct ring_snapshot *snap = &s->snaps[i];
+		struct slot_track *t;
+		struct ring_report *r;
+
+		if (snap->slot >= rep->nr_rings)
+			continue;
+		r = &rep->rings[snap->slot];
+		t = &s->slots[snap->slot];
+		if (!t->ctx || t->ctx != snap->ctx)
+			continue;
+		/* The same ring open at two fds appears twice: count its head once. */
+		if (t->open)
+			continue;
+		t->open = true;
+		r->sqes_head += (__u32)(snap->sq_head - t->last_head);
+		t->last_head = snap->sq_head;
+		t->head_seen = true;
+		if (snap->submitter_tid)
+			r->submitter_tid = snap->submitter_tid;
+	}
+}
+
+/*
+ * When each ring was first found closed, for session_expire. A ring no snapshot ever saw open
+ * (created and closed in between) is closed from the first snapshot with its slot.
+ */
+static void mark_closed(struct session *s, const struct report *rep)
+{
+	__u64 now = monotonic_ns();
+	__u32 slot;
+
+	for (slot = 0; slot < rep->nr_rings; slot++) {
+		struct slot_track *t = &s->slots[slot];
+
+		if (!t->ctx || t->open)
+			t->closed_ns = 0;
+		else if (!t->closed_ns)
+			t->closed_ns = now;
+	}
+}
+
+int session_snapshot(struct session *s, struct report *rep)
+{
+	ssize_t nr_snaps = read_snapshots(s);
+	__u32 slot, nr;
+
+	if (nr_snaps < 0) {
+		rep->snapshot_failures++;
+		nr_snaps = 0;
+	}
+	nr = s->skel->bss->next_slot;
+	if (nr > s->max_rings)
+		nr = s->max_rings;
+	prepare_hists(s, nr);
+	read_slots(s, rep, nr);
+	if (nr > rep->nr_rings)
+		rep->nr_rings = nr;
+	count_heads(s, rep, nr, nr_snaps);
+	/* Without the iterator no ring is ever known closed. */
+	if (s->iter_link)
+		mark_closed(s, rep);
+	/* What the report shows of the tracking state. */
+	for (slot = 0; slot < rep->nr_rings; slot++) {
+		rep->rings[slot].head_seen = s->slots[slot].head_seen;
+		rep->rings[slot].open = s->slots[slot].open;
+		rep->rings[slot].ended = s->slots[slot].ended;
+	}
+	if (s->stacks_used)
+		read_stack_stats(s, rep);
+	rep->samples = s->skel->bss->failures.samples;
+	rep->failures = s->skel->bss->failures;
+	read_programs(s, rep);
+	return 0;
+}

@@ -1,0 +1,709 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The BPF lifecycle of one run: plan -> open -> configure (programs, map sizes, rodata) ->
+ * load -> attach -> (collect) -> pause -> close, with one cleanup path. Backends that cannot
+ * run are switched off before load with a reason.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <sys/syscall.h>
+#include <linux/perf_event.h>
+#include "session_priv.h"
+#include "stacks.h"
+#include "probe.h"
+#include "kallsyms.h"
+
+static struct bpf_program *hook_prog(struct uringlockstat_bpf *skel, const struct hook *h,
+				     bool use_btf)
+{
+	size_t off = use_btf || !h->raw_prog ? h->btf_prog : h->raw_prog;
+
+	return *(struct bpf_program **)((char *)skel + off);
+}
+
+/* Is any backend still on? */
+static bool any_backend(const struct report *rep)
+{
+	int id;
+
+	for (id = 0; id < BACKEND_COUNT; id++) {
+		if (rep->backends[id].active)
+			return true;
+	}
+	return false;
+}
+
+static void detach_sampling(struct session *s)
+{
+	int i;
+
+	for (i = 0; i < s->nr_perf; i++) {
+		bpf_link__destroy(s->perf_links[i]);
+		close(s->perf_fds[i]);
+	}
+	s->nr_perf = 0;
+}
+
+/* One CPU-clock perf event per online CPU at freq_hz, each running on_sample. */
+static int attach_sampling(struct session *s, __u32 freq_hz, char *err, size_t err_size)
+{
+	int ncpus = libbpf_num_possible_cpus(), cpu;
+
+	s->perf_fds = calloc(ncpus, sizeof(int));
+	s->perf_links = calloc(ncpus, sizeof(*s->perf_links));
+	if (!s->perf_fds || !s->perf_links)
+		return -ENOMEM;
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		struct perf_event_attr attr = {
+			.type = PERF_TYPE_SOFTWARE,
+			.size = sizeof(attr),
+			.config = PERF_COUNT_SW_CPU_CLOCK,
+			.sample_freq = freq_hz,
+			.freq = 1,
+		};
+		int fd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		struct bpf_link *link;
+
+		if (fd < 0) {
+			/* A possible CPU that is offline: nothing to sample there. */
+			if (errno == ENODEV)
+				continue;
+			snprintf(err, err_size, "perf_event_open on CPU %d: %s", cpu,
+				 strerror(errno));
+			return -errno;
+		}
+		link = bpf_program__attach_perf_event(s->skel->progs.on_sample, fd);
+		if (!link) {
+			int e = -errno;
+
+			close(fd);
+			snprintf(err, err_size, "cannot attach the sampler on CPU %d: %s", cpu,
+				 strerror(-e));
+			return e;
+		}
+		s->perf_fds[s->nr_perf] = fd;
+		s->perf_links[s->nr_perf++] = link;
+	}
+	return 0;
+}
+
+/* A signal asked the set-up to end: say so in err. */
+static bool stopping(const struct session_opts *o, char *err, size_t err_size)
+{
+	if (!o->stop || !*o->stop)
+		return false;
+	snprintf(err, err_size, "interrupted during set-up");
+	return true;
+}
+
+/*
+ * Does the kernel have what the hook attaches to? Sets the hook's target (lockdep kernels
+ * have mutex_lock_nested and its variants instead). NULL if so, else why not (in buf).
+ */
+static const char *hook_check(struct session *s, size_t i, const struct btf *btf, char *buf,
+			      size_t size)
+{
+	const struct hook *h = &hooks[i];
+	const char *sec = bpf_program__section_name(hook_prog(s->names, h, s->use_btf));
+	const char *name = sec ? strchr(sec, '/') : NULL;
+	char type[128];
+
+	if (!name || !btf) {
+		snprintf(buf, size, "no kernel BTF");
+		return buf;
+	}
+	name++;
+	if (h->flags & HOOK_FENTRY) {
+		if (btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0) {
+			snprintf(s->target[i], sizeof(s->target[i]), "%s", name);
+			return NULL;
+		}
+		if (h->lockdep_target &&
+		    btf__find_by_name_kind(btf, h->lockdep_target, BTF_KIND_FUNC) > 0) {
+			snprintf(s->target[i], sizeof(s->target[i]), "%s", h->lockdep_target);
+			s->lockdep = true;
+			return NULL;
+		}
+		snprintf(buf, size, "no function %s in kernel BTF", name);
+		return buf;
+	}
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	if (btf__find_by_name_kind(btf, type, BTF_KIND_TYPEDEF) > 0)
+		return NULL;
+	snprintf(buf, size, "no tracepoint %s", name);
+	return buf;
+}
+
+/*
+ * A backend cannot run after all: switch its programs off, and detach those already attached
+ * (in reverse, the lock functions before mutex_unlock), so that none keeps running for a
+ * backend the report calls off.
+ */
+static void backend_off(struct session *s, struct report *rep, enum backend_id id,
+			const char *why)
+{
+	size_t i;
+	int j, k;
+
+	for (j = s->nr_links - 1; j >= 0; j--) {
+		if (!plan_hook_serves_only(&hooks[s->link_hook[j]], id, rep))
+			continue;
+		bpf_link__destroy(s->links[j]);
+		for (k = j; k + 1 < s->nr_links; k++) {
+			s->links[k] = s->links[k + 1];
+			s->link_hook[k] = s->link_hook[k + 1];
+		}
+		s->nr_links--;
+	}
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (plan_hook_serves_only(&hooks[i], id, rep))
+			s->progs.hook[i] = false;
+	}
+	plan_backend_off(rep, id, why);
+	if (id == BACKEND_EXACT)
+		s->exact = false;
+}
+
+/* Hook i cannot run: the plan says what that costs. Returns false with err set on an error. */
+static bool hook_lost(struct session *s, const struct session_opts *o, struct report *rep,
+		      size_t i, const char *why, char *err, size_t err_size)
+{
+	s->progs.hook[i] = false;
+	switch (plan_hook_lost(o, rep, i, why, err, err_size)) {
+	case HOOK_LOSS_ERROR:
+		return false;
+	case HOOK_LOSS_DISCOVERY:
+		fprintf(stderr, "uringlockstat: not seen: %s (%s)\n", hooks[i].figure, why);
+		break;
+	case HOOK_LOSS_BACKEND:
+		backend_off(s, rep, hooks[i].backend, why);
+		break;
+	case HOOK_LOSS_FIGURE:
+		break;
+	}
+	return true;
+}
+
+/* Map sizes of this run; a trial load (which only asks the verifier) takes the smallest. */
+static void size_maps(struct uringlockstat_bpf *skel, const struct session *s,
+		      const struct session_opts *o, bool trial)
+{
+	__u32 rings = trial ? 1 : s->max_rings;
+	bool stacks = s->stacks_used && !trial;
+
+	bpf_map__set_max_entries(skel->maps.tracked, rings);
+	bpf_map__set_max_entries(skel->maps.rings, rings);
+	bpf_map__set_max_entries(skel->maps.stats, rings);
+	bpf_map__set_max_entries(skel->maps.free_slots, rings);
+	bpf_map__set_max_entries(skel->maps.hists, rings);
+	bpf_map__set_max_entries(skel->maps.exact, s->exact && !trial ? rings : 1);
+	if (!s->rodata.want_holds || trial)
+		bpf_map__set_max_entries(skel->maps.task_calls, 1);
+	bpf_map__set_max_entries(skel->maps.lock_index, s->rodata.index_mask + 1);
+	bpf_map__set_max_entries(skel->maps.stacks, stacks ? DEFAULT_MAX_STACKS : 1);
+	bpf_map__set_max_entries(skel->maps.stack_stats, stacks ? DEFAULT_MAX_STACKS : 1);
+	if (!o->want_ustacks || trial)
+		bpf_map__set_max_entries(skel->maps.ustacks, 1);
+	/* Path attribution needs no stack; flame graphs and samples the whole stack. */
+	bpf_map__set_value_size(skel->maps.stacks, MAX_STACK_DEPTH * sizeof(__u64));
+}
+
+bool session_try_sys_exit(char *why, size_t size)
+{
+	libbpf_print_fn_t old_print = libbpf_set_print(NULL);
+	struct uringlockstat_bpf *skel = uringlockstat_bpf__open();
+	struct bpf_program *prog;
+	bool ok = false;
+	int ret;
+
+	if (!skel) {
+		snprintf(why, size, "no: cannot open the BPF object: %s", strerror(errno));
+		goto out;
+	}
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, prog == skel->progs.sys_exit_btf);
+	/* The smallest maps: only the verifier's answer and the attach matter. */
+	bpf_map__set_max_entries(skel->maps.stacks, 1);
+	bpf_map__set_max_entries(skel->maps.ustacks, 1);
+	bpf_map__set_max_entries(skel->maps.stack_stats, 1);
+	bpf_map__set_max_entries(skel->maps.exact, 1);
+	bpf_map__set_max_entries(skel->maps.task_calls, 1);
+	ret = uringlockstat_bpf__load(skel);
+	if (ret) {
+		snprintf(why, size, "no: the counters backend's sys_exit program does not load: %s",
+			 strerror(-ret));
+		goto out;
+	}
+	/*
+	 * Loaded only: sys_exit runs on every system call, and patching it live is what a
+	 * probe must not do (the tp_btf check attaches to a cold tracepoint instead).
+	 */
+	snprintf(why, size, "yes (the counters backend's program loaded; not attached here)");
+	ok = true;
+out:
+	uringlockstat_bpf__destroy(skel);
+	libbpf_set_print(old_print);
+	return ok;
+}
+
+/* A fresh object with this run's settings, and only the programs of `set` to load. */
+static struct uringlockstat_bpf *open_object(const struct session *s,
+					     const struct session_opts *o,
+					     const struct prog_set *set, bool trial)
+{
+	struct uringlockstat_bpf *skel = uringlockstat_bpf__open();
+	struct bpf_program *prog;
+	size_t i;
+
+	if (!skel)
+		return NULL;
+	memcpy(skel->rodata, &s->rodata, sizeof(s->rodata));
+	/* Counting starts once every hook is attached. */
+	skel->data->enabled = false;
+	size_maps(skel, s, o, trial);
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (!set->hook[i])
+			continue;
+		prog = hook_prog(skel, &hooks[i], s->use_btf);
+		bpf_program__set_autoload(prog, true);
+		if (s->target[i][0])
+			bpf_program__set_attach_target(prog, 0, s->target[i]);
+		/* A type whose verifier refuses the program's context reads: its load fails. */
+		if (s->test_refuse && !strcmp(s->test_refuse, bpf_program__name(prog)))
+			bpf_program__set_type(prog, BPF_PROG_TYPE_SOCKET_FILTER);
+	}
+	bpf_program__set_autoload(skel->progs.find_rings, set->iter);
+	bpf_program__set_autoload(skel->progs.on_sample, set->sample);
+	return skel;
+}
+
+/* Load one program alone: does the verifier accept it here? */
+static int trial_load(const struct session *s, const struct session_opts *o,
+		      const struct prog_set *one)
+{
+	struct uringlockstat_bpf *skel = open_object(s, o, one, true);
+	int ret = skel ? uringlockstat_bpf__load(skel) : -errno;
+
+	uringlockstat_bpf__destroy(skel);
+	return ret;
+}
+
+/*
+ * Load the run's programs. With --mode auto, a failed load is followed by loading each program
+ * alone; those the kernel refuses are dropped (their figures, or their backend, lost and said
+ * so), and the rest is loaded again.
+ */
+static int load_object(struct session *s, const struct session_opts *o, struct report *rep,
+		       char *err, size_t err_size)
+{
+	libbpf_print_fn_t old_print;
+	struct prog_set one;
+	size_t i;
+	int ret;
+
+	s->skel = open_object(s, o, &s->progs, false);
+	if (!s->skel)
+		return -errno;
+	ret = uringlockstat_bpf__load(s->skel);
+	if (!ret || !o->mode_auto)
+		goto out;
+	uringlockstat_bpf__destroy(s->skel);
+	s->skel = NULL;
+	old_print = libbpf_set_print(NULL);
+	for (i = 0; i < NR_HOOKS; i++) {
+		char why[160];
+
+		if (!s->progs.hook[i])
+			continue;
+		memset(&one, 0, sizeof(one));
+		one.hook[i] = true;
+		ret = trial_load(s, o, &one);
+		if (!ret)
+			continue;
+		snprintf(why, sizeof(why), "loading %s failed: %s", bpf_program__name(
+			 hook_prog(s->names, &hooks[i], s->use_btf)), strerror(-ret));
+		if (!hook_lost(s, o, rep, i, why, err, err_size)) {
+			libbpf_set_print(old_print);
+			return -ENOTSUP;
+		}
+	}
+	memset(&one, 0, sizeof(one));
+	one.iter = s->progs.iter;
+	if (one.iter && trial_load(s, o, &one))
+		s->progs.iter = false;
+	memset(&one, 0, sizeof(one));
+	one.sample = s->progs.sample;
+	if (one.sample && trial_load(s, o, &one)) {
+		s->progs.sample = false;
+		set_reason(rep, BACKEND_SAMPLE, false, "loading the sampler failed%s", "");
+		s->sample = false;
+	}
+	libbpf_set_print(old_print);
+	s->skel = open_object(s, o, &s->progs, false);
+	if (!s->skel)
+		return -errno;
+	ret = uringlockstat_bpf__load(s->skel);
+out:
+	if (ret)
+		snprintf(err, err_size, "loading BPF programs failed: %s (run with -v for the "
+			 "verifier's log)", strerror(-ret));
+	return ret;
+}
+
+/* One line on what hidden kernel addresses cost this run. */
+static void warn_hidden_kallsyms(const struct session *s, const struct report *rep)
+{
+	char lost[512] = "";
+	size_t len = 0;
+
+	if (s->stacks_used)
+		len += snprintf(lost + len, sizeof(lost) - len, "%skernel stack frames cannot be "
+				"named (%s)", len ? ", " : "",
+				s->verbose ? "they print as addresses" : "they print as " KFRAME_UNKNOWN);
+	if (rep->paths_measured && len < sizeof(lost))
+		len += snprintf(lost + len, sizeof(lost) - len, "%sacquisitions fall under the "
+				"path other", len ? ", " : "");
+	if (s->sample && len < sizeof(lost))
+		len += snprintf(lost + len, sizeof(lost) - len, "%ssamples in lock code are not "
+				"recognised (the lock share reads 0)", len ? ", " : "");
+	fprintf(stderr, "uringlockstat: /proc/kallsyms hides kernel addresses "
+		"(kernel.kptr_restrict): %s; rings are recognised by their file name instead\n",
+		len ? lost : "nothing this run measures depends on them");
+}
+
+/* The smallest power of two >= v (v <= 2^31). */
+static __u32 pow2_at_least(__u64 v)
+{
+	__u32 p = 1;
+
+	while (p < v && p < (1u << 31))
+		p <<= 1;
+	return p;
+}
+
+/* Settings the BPF side sees (rodata), the same for every load of this run. */
+static void set_rodata(struct session *s, const struct session_opts *o, const struct report *rep,
+		       const struct btf *vmlinux)
+{
+	struct uringlockstat_bpf__rodata *r = &s->rodata;
+	__u32 entries = pow2_at_least((__u64)o->max_rings * INDEX_PER_RING);
+	const char *skip = getenv("URINGLOCKSTAT_TEST_SKIP_END");
+
+	if (entries < INDEX_MIN_ENTRIES)
+		entries = INDEX_MIN_ENTRIES;
+	if (entries > INDEX_MAX_ENTRIES)
+		entries = INDEX_MAX_ENTRIES;
+	r->target_all = o->target_all;
+	r->follow_forks = o->follow_forks;
+	r->io_uring_release_addr = kallsyms_lookup("io_uring_release");
+	r->io_ring_exit_work_addr = kallsyms_lookup("io_ring_exit_work");
+	r->max_rings = o->max_rings;
+	r->want_paths = rep->paths_measured;
+	r->want_holds = rep->holds_measured;
+	r->want_exact_stacks = rep->holds_measured && o->want_kstacks;
+	r->contention_on = rep->backends[BACKEND_CONTENTION].active;
+	/* Tests of a missed contention_end: drop the contention half of every Nth one. */
+	r->test_skip_end_every = skip ? strtoul(skip, NULL, 10) : 0;
+	r->index_mask = entries - 1;
+	r->want_kstacks = o->want_kstacks && rep->backends[BACKEND_CONTENTION].active;
+	r->want_ustacks = o->want_ustacks;
+	r->owner_sample_mask = OWNER_SAMPLE_EVERY - 1;
+	r->mutex_always_slow = mutex_always_slow(vmlinux);
+}
+
+/*
+ * Which hooks run, each checked alone against kernel BTF (a missing target loses the hook's
+ * figure, or its backend), and the BPF side's settings. Returns -ENOTSUP with err set when a
+ * backend asked for by name cannot run.
+ */
+static int configure(struct session *s, const struct session_opts *o, struct report *rep,
+		     struct probe_results *pr, char *err, size_t err_size)
+{
+	struct btf *vmlinux;
+	size_t i;
+
+	s->exact = rep->backends[BACKEND_EXACT].active;
+	s->sample = rep->backends[BACKEND_SAMPLE].active;
+	rep->paths_measured = s->exact && !o->no_paths;
+	rep->holds_measured = s->exact && o->holds;
+	rep->kstacks = o->want_kstacks;
+	rep->ustacks = o->want_ustacks;
+	s->stacks_used = rep->paths_measured || o->want_kstacks || o->want_ustacks || s->sample;
+
+	vmlinux = btf__load_vmlinux_btf();
+	for (i = 0; i < NR_HOOKS; i++) {
+		char buf[160];
+		const char *why;
+
+		s->progs.hook[i] = plan_hook_wanted(&hooks[i], o, rep, s->enter_fexit);
+		if (!s->progs.hook[i])
+			continue;
+		why = hook_check(s, i, vmlinux, buf, sizeof(buf));
+		if (why && !hook_lost(s, o, rep, i, why, err, err_size)) {
+			btf__free(vmlinux);
+			return -ENOTSUP;
+		}
+	}
+	set_rodata(s, o, rep, vmlinux);
+	btf__free(vmlinux);
+	/* Where the exact entry programs attach: their call sites are checked against it. */
+	for (i = 0; i < NR_HOOKS; i++) {
+		if (hooks[i].lock_fn < 0 || !s->progs.hook[i])
+			continue;
+		s->rodata.lock_fn_addr[hooks[i].lock_fn] = kallsyms_lookup(s->target[i]);
+		/* The lockdep variants take a subclass too. */
+		s->rodata.lock_fn_args[hooks[i].lock_fn] = strstr(s->target[i], "_nested") ? 2 : 1;
+	}
+	if (s->lockdep && rep->holds_measured)
+		set_reason(rep, BACKEND_EXACT, true, "fentry on the mutex functions (%s: lockdep); "
+			   "every acquisition, timed", "mutex_lock_nested and its variants");
+	probe_feature(FEAT_TASK_FILE_ITER, pr);
+	/* Without io_uring_release's address the iterator knows rings by their file's name. */
+	s->progs.iter = pr->f[FEAT_TASK_FILE_ITER].ok;
+	s->progs.sample = s->sample;
+	return 0;
+}
+
+/*
+ * Attach the loaded hooks in order. One that cannot attach is lost like one the kernel lacks.
+ * Returns a negative errno, with err set, when the run cannot go on.
+ */
+static int attach_hooks(struct session *s, const struct session_opts *o, struct report *rep,
+			char *err, size_t err_size)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		struct bpf_program *prog = hook_prog(s->skel, &hooks[i], s->use_btf);
+		struct bpf_link *link;
+		char why[160];
+
+		/* A backend switched off by an earlier failure has its hooks cleared. */
+		if (!s->progs.hook[i])
+			continue;
+		if (stopping(o, err, err_size))
+			return -EINTR;
+		link = bpf_program__attach(prog);
+		if (link && s->test_attach_fail &&
+		    !strcmp(s->test_attach_fail, bpf_program__name(prog))) {
+			bpf_link__destroy(link);
+			link = NULL;
+			errno = EBUSY;
+		}
+		if (!link) {
+			ret = -errno;
+			snprintf(why, sizeof(why), "cannot attach %s: %s", bpf_program__name(prog),
+				 strerror(-ret));
+			if (!hook_lost(s, o, rep, i, why, err, err_size))
+				return ret;
+			continue;
+		}
+		s->links[s->nr_links] = link;
+		s->link_hook[s->nr_links++] = i;
+	}
+	if (!any_backend(rep)) {
+		snprintf(err, err_size, "no backend can run on this kernel (see 'uringlockstat "
+			 "probe')");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/*
+ * The kernel times every run of every BPF program while this fd is open (two clock reads per
+ * run): the report's overhead figures. Asked for by name (--prog-stats), a failure is an
+ * error; else the report says why the cost is unknown.
+ */
+static int enable_prog_stats(struct session *s, const struct session_opts *o, struct report *rep,
+			     char *err, size_t err_size)
+{
+	s->prog_table = o->prog_stats;
+	if (o->no_prog_stats) {
+		snprintf(rep->overhead.why, sizeof(rep->overhead.why), "not measured "
+			 "(--no-prog-stats)");
+		return 0;
+	}
+	s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (s->stats_fd < 0 && o->prog_stats) {
+		snprintf(err, err_size, "cannot enable BPF run-time statistics: %s",
+			 strerror(-s->stats_fd));
+		return s->stats_fd;
+	}
+	if (s->stats_fd < 0)
+		snprintf(rep->overhead.why, sizeof(rep->overhead.why), "not measured: "
+			 "cannot enable BPF run-time statistics: %s", strerror(-s->stats_fd));
+	return 0;
+}
+
+/* The sampler on every CPU; with --mode auto, a sampler that cannot run is only off. */
+static int start_sampling(struct session *s, const struct session_opts *o, struct report *rep,
+			  char *err, size_t err_size)
+{
+	int ret;
+
+	if (!s->sample)
+		return 0;
+	ret = attach_sampling(s, o->freq_hz, err, err_size);
+	if (!ret)
+		return 0;
+	if (!o->mode_auto)
+		return ret;
+	/* Off in the report, and on no CPU: detach those already attached. */
+	detach_sampling(s);
+	set_reason(rep, BACKEND_SAMPLE, false, "%s", err);
+	s->sample = false;
+	err[0] = '\0';
+	return 0;
+}
+
+int session_open(struct session **out, const struct session_opts *o, struct report *rep,
+		 char *err, size_t err_size)
+{
+	struct probe_results pr = {};
+	struct backend_plan plan;
+	struct session *s;
+	int ret;
+
+	*out = NULL;
+	if (!have_bpf_privileges(err, err_size))
+		return -EPERM;
+	if (!have_vmlinux_btf(err, err_size))
+		return -ENOTSUP;
+	if (!plan_backends(o, &pr, probe_feature, !!getenv("URINGLOCKSTAT_FORCE_RAW_TP"), rep,
+			   &plan, err, err_size))
+		return stopping(o, err, err_size) ? -EINTR : -ENOTSUP;
+	if (stopping(o, err, err_size))
+		return -EINTR;
+	rep->target_all = o->target_all;
+
+	/* Open: the session's buffers, and the object its hooks' names come from. */
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->max_rings = o->max_rings;
+	s->stats_fd = -1;
+	s->verbose = o->verbose;
+	s->use_btf = plan.use_btf;
+	s->enter_fexit = plan.enter_fexit;
+	s->test_refuse = getenv("URINGLOCKSTAT_TEST_REFUSE");
+	s->test_attach_fail = getenv("URINGLOCKSTAT_TEST_ATTACH_FAIL");
+	s->ncpus = libbpf_num_possible_cpus();
+	ret = collect_alloc(s);
+	/* Opened for its programs' names and sections only; each load opens its own. */
+	s->names = uringlockstat_bpf__open();
+	if (ret || !s->names) {
+		snprintf(err, err_size, "cannot open the BPF object: %s", strerror(errno));
+		ret = -ENOMEM;
+		goto fail;
+	}
+	/* Configure, load, attach. */
+	ret = configure(s, o, rep, &pr, err, err_size);
+	if (ret)
+		goto fail;
+	if (stopping(o, err, err_size)) {
+		ret = -EINTR;
+		goto fail;
+	}
+	ret = load_object(s, o, rep, err, err_size);
+	if (ret && stopping(o, err, err_size))
+		ret = -EINTR;
+	if (ret)
+		goto fail;
+	ret = attach_hooks(s, o, rep, err, err_size);
+	if (ret)
+		goto fail;
+	/* Every hook in place: count from here on. */
+	s->skel->data->enabled = true;
+	if (stopping(o, err, err_size)) {
+		ret = -EINTR;
+		goto fail;
+	}
+	prepare_hists(s, 0);
+	if (s->progs.iter) {
+		s->iter_link = bpf_program__attach_iter(s->skel->progs.find_rings, NULL);
+		if (!s->iter_link) {
+			ret = -errno;
+			snprintf(err, err_size, "cannot attach the ring iterator: %s",
+				 strerror(-ret));
+			goto fail;
+		}
+	}
+	ret = enable_prog_stats(s, o, rep, err, err_size);
+	if (ret)
+		goto fail;
+	ret = start_sampling(s, o, rep, err, err_size);
+	if (ret)
+		goto fail;
+	rep->freq_hz = s->sample ? o->freq_hz : 0;
+	if (stopping(o, err, err_size)) {
+		ret = -EINTR;
+		goto fail;
+	}
+	ret = stack_read_open(s, o->want_ustacks, err, err_size);
+	if (ret)
+		goto fail;
+	if (kallsyms_hidden())
+		warn_hidden_kallsyms(s, rep);
+	*out = s;
+	return 0;
+fail:
+	session_close(s);
+	return ret;
+}
+
+int session_add_target(struct session *s, __u32 tgid)
+{
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(s->skel->maps.targets, &tgid, sizeof(tgid), &one, sizeof(one),
+				 BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+void session_pause(struct session *s)
+{
+	struct timespec settle = { 0, 10 * 1000 * 1000 };
+
+	s->skel->data->enabled = false;
+	/* Let programs that passed the check before it changed finish their updates. */
+	nanosleep(&settle, NULL);
+}
+
+void session_close(struct session *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	/* Nothing is counted while hooks go: a lock call seen without its unlock is not. */
+	if (s->skel && s->skel->data)
+		s->skel->data->enabled = false;
+	/*
+	 * Detach in reverse: the lock functions before mutex_unlock, contention_begin before
+	 * contention_end.
+	 */
+	for (i = s->nr_links - 1; i >= 0; i--)
+		bpf_link__destroy(s->links[i]);
+	bpf_link__destroy(s->iter_link);
+	detach_sampling(s);
+	free(s->perf_links);
+	free(s->perf_fds);
+	uringlockstat_bpf__destroy(s->skel);
+	uringlockstat_bpf__destroy(s->names);
+	if (s->stats_fd >= 0)
+		close(s->stats_fd);
+	stack_read_close(s);
+	collect_free(s);
+	free(s);
+}

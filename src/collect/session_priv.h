@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the files of src/collect share and nothing outside them sees: struct session, the
+ * per-slot state collection keeps between snapshots, and the calls between the files.
+ */
+#ifndef URINGLOCKSTAT_COLLECT_SESSION_PRIV_H
+#define URINGLOCKSTAT_COLLECT_SESSION_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "session.h"
+#include "paths.h"
+#include "plan.h"
+#include "uringlockstat.skel.h"
+
+/* What the programs of one load are: hooks, the ring iterator, the sampler. */
+struct prog_set {
+	bool hook[NR_HOOKS];
+	bool iter;
+	bool sample;
+};
+
+/*
+ * What collection remembers of a ring slot between snapshots. Kept here, not in the report:
+ * the report is written from it, never read back.
+ */
+struct slot_track {
+	__u64 ctx;       /* the ring last read in the slot; with seen_ns, a reused slot differs */
+	__u64 seen_ns;
+	__u64 closed_ns; /* CLOCK_MONOTONIC when first found closed, 0 while open */
+	__u32 last_head; /* the SQ head counted up to */
+	bool head_seen;  /* an iterator snapshot, or the ring's teardown, gave its SQ head */
+	bool open;       /* the last snapshot still found the ring open */
+	bool ended;      /* its teardown began: counted up to its last SQ head */
+};
+
+struct session {
+	struct uringlockstat_bpf *skel;
+	struct uringlockstat_bpf *names; /* opened only for program names and sections */
+	struct uringlockstat_bpf__rodata rodata;
+	struct prog_set progs;              /* what is loaded */
+	char target[NR_HOOKS][64];          /* fentry hooks: the function attached to */
+	struct bpf_link *links[NR_HOOKS];   /* in attach order */
+	size_t link_hook[NR_HOOKS];         /* the hook of each link */
+	int nr_links;
+	bool use_btf;     /* tp_btf programs, else raw_tp */
+	bool enter_fexit; /* io_uring_enter counted by fexit, else at sys_exit */
+	bool lockdep;     /* the exact backend hooks mutex_lock_nested and its variants */
+	/* Tests only: a program to make fail at load, or at attach (by its name). */
+	const char *test_refuse;
+	const char *test_attach_fail;
+	struct bpf_link *iter_link;
+	int ncpus;
+	__u32 max_rings;
+	struct slot_track *slots;      /* max_rings of them: collection's, see collect.c */
+	struct ring_stats *percpu;
+	struct wait_hist *percpu_hists;
+	struct wait_hist *zero_hists;  /* per-CPU zeros, to create histogram entries */
+	struct exact_ring *exact_buf;  /* one ring's exact figures, as read */
+	__u64 sites_shown[64];         /* -v: call sites already printed with their path */
+	size_t nr_sites_shown;
+	__u32 hists_ready;             /* slots below this have a histogram entry */
+	struct ring_snapshot *snaps;
+	size_t snaps_cap;
+	bool exact;
+	bool sample;
+	bool stacks_used;
+	__u32 freq_hz;
+	struct bpf_link **perf_links;
+	int *perf_fds;
+	int nr_perf;
+	bool verbose;
+	int stats_fd;      /* holds kernel.bpf_stats_enabled on while open */
+	bool prog_table;   /* --prog-stats: per-program figures in the report */
+	struct ksyms *ksyms;
+	__s8 *stack_paths; /* stack id -> enum lock_path, -1 not yet classified */
+	__s8 *stack_lock;  /* stack id -> in lock code called from io_uring, -1 not yet known */
+	struct usyms *usyms;
+};
+
+/* collect.c */
+
+/* Collection's buffers and per-slot state (max_rings slots); -ENOMEM. */
+int collect_alloc(struct session *s);
+void collect_free(struct session *s);
+
+/* Create the histogram entries of the slots up to a few past `used` (see collect.c). */
+void prepare_hists(struct session *s, __u32 used);
+
+/* Forget slot's ring: its report entry and its tracking state are zeroed. */
+void collect_forget_slot(struct session *s, struct report *rep, __u32 slot);
+
+/* Has slot's ring been found closed for at least ttl_ns at now_ns? */
+bool collect_slot_expired(const struct session *s, __u32 slot, __u64 now_ns, __u64 ttl_ns);
+
+/* Does slot still hold the ring info describes (the same ring, not one at its address)? */
+bool collect_slot_holds(const struct session *s, __u32 slot, const struct ring_info *info);
+
+/* stack_read.c */
+
+/* With stacks in the run: kernel symbols, the per-stack caches, and user symbols if wanted. */
+int stack_read_open(struct session *s, bool want_ustacks, char *err, size_t err_size);
+void stack_read_close(struct session *s);
+
+/* The path of an exact acquisition from its call site; -v prints each new site once. */
+enum lock_path caller_path(struct session *s, __u64 ip);
+
+/* Is a sampled kernel stack in mutex code called from io_uring? Cached per stack id. */
+bool stack_lock_code(struct session *s, __s32 stack_id);
+
+/* A ring's call site entry i (EXACT_CALLERS: the one for unknown or overflowing sites). */
+static inline const struct exact_caller *exact_caller(const struct exact_ring *e, size_t i)
+{
+	return i < EXACT_CALLERS ? &e->callers[i] : &e->callers_other;
+}
+
+#endif
