@@ -43,7 +43,7 @@ struct ring_report {
 	struct ring_stats sum;
 	struct ring_hists hists;
 	struct path_totals paths[PATH_COUNT];
-	bool head_seen;      /* a snapshot or the ring's teardown gave its SQ head: sqes_head known */
+	bool head_seen;      /* a snapshot or the ring's teardown gave its SQ head */
 	bool open;           /* the last snapshot still found the ring open */
 	bool ended;          /* its teardown began: sqes_head counts up to its last SQ head */
 	__u64 sqes_head;     /* SQEs counted from ctx->cached_sq_head deltas */

@@ -148,15 +148,10 @@ static void note_opt_ins(const struct session_opts *o, const struct probe_result
 	}
 }
 
-bool plan_backends(const struct session_opts *o, struct probe_results *pr, probe_fn probe,
-		   bool force_raw_tp, struct report *rep, struct backend_plan *plan, char *err,
-		   size_t err_size)
+/* tp_btf programs, or their raw_tp flavours; false with err set if the kernel allows neither. */
+static bool plan_attach_kind(struct probe_results *pr, probe_fn probe, bool force_raw_tp,
+			     struct backend_plan *plan, char *err, size_t err_size)
 {
-	bool any = false;
-	int id;
-
-	plan->use_btf = false;
-	plan->enter_fexit = false;
 	probe(FEAT_TP_BTF, pr);
 	/* Lets tests (and kernels with broken tp_btf) exercise the raw_tp flavour. */
 	if (force_raw_tp) {
@@ -166,104 +161,134 @@ bool plan_backends(const struct session_opts *o, struct probe_results *pr, probe
 	}
 	if (pr->f[FEAT_TP_BTF].ok) {
 		plan->use_btf = true;
-	} else {
-		probe(FEAT_RAW_TP, pr);
-		if (!pr->f[FEAT_RAW_TP].ok) {
-			snprintf(err, err_size, "this kernel allows neither tp_btf (%s) nor raw_tp "
-				 "(%s) programs", pr->f[FEAT_TP_BTF].reason, pr->f[FEAT_RAW_TP].reason);
-			return false;
-		}
-		plan->use_btf = false;
+		return true;
 	}
+	probe(FEAT_RAW_TP, pr);
+	if (!pr->f[FEAT_RAW_TP].ok) {
+		snprintf(err, err_size, "this kernel allows neither tp_btf (%s) nor raw_tp "
+			 "(%s) programs", pr->f[FEAT_TP_BTF].reason, pr->f[FEAT_RAW_TP].reason);
+		return false;
+	}
+	plan->use_btf = false;
+	return true;
+}
+
+/* The exact backend, when asked for; false with err set if --paths or --holds cannot run. */
+static bool plan_exact(const struct session_opts *o, struct probe_results *pr, probe_fn probe,
+		       struct report *rep, char *err, size_t err_size)
+{
+	if (!o->want[BACKEND_EXACT]) {
+		/* Whether the opt-in the report names would work here. */
+		if (o->mode_auto)
+			probe(FEAT_FENTRY, pr);
+		return true;
+	}
+	probe(FEAT_FENTRY, pr);
+	if (pr->f[FEAT_FENTRY].ok) {
+		set_reason(rep, BACKEND_EXACT, true, "%s", o->holds ?
+			   "fentry on the mutex functions (no fexit); every acquisition, "
+			   "timed" : "fentry on mutex_unlock; every acquisition");
+		return true;
+	}
+	set_reason(rep, BACKEND_EXACT, false, "fentry on mutex_lock: %s",
+		   pr->f[FEAT_FENTRY].reason);
+	/* Asked for by name with --paths or --holds: not skipped quietly. */
+	if (!o->no_paths || o->holds) {
+		snprintf(err, err_size, "%s needs the exact backend, which cannot run: %s",
+			 o->holds ? "--holds" : "--paths", rep->backends[BACKEND_EXACT].reason);
+		return false;
+	}
+	return true;
+}
+
+static void plan_sample(struct probe_results *pr, probe_fn probe, struct report *rep)
+{
+	probe(FEAT_PERF_EVENT, pr);
+	if (pr->f[FEAT_PERF_EVENT].ok)
+		set_reason(rep, BACKEND_SAMPLE, true, "perf_event CPU-clock sampling of the "
+			   "target's threads; statistical estimates%s", "");
+	else
+		set_reason(rep, BACKEND_SAMPLE, false, "perf_event: %s",
+			   pr->f[FEAT_PERF_EVENT].reason);
+}
+
+static void plan_contention(struct probe_results *pr, probe_fn probe, struct report *rep,
+			    const struct backend_plan *plan)
+{
+	probe(FEAT_CONTENTION_TP, pr);
+	if (pr->f[FEAT_CONTENTION_TP].ok)
+		set_reason(rep, BACKEND_CONTENTION, true,
+			   "%s on lock:contention_begin/end; contended acquisitions only",
+			   plan->use_btf ? "tp_btf" : "raw_tp");
+	else
+		set_reason(rep, BACKEND_CONTENTION, false, "%s",
+			   pr->f[FEAT_CONTENTION_TP].reason);
+}
+
+/* The counters backend, and how it counts io_uring_enter calls (unless --light). */
+static void plan_counters(const struct session_opts *o, struct probe_results *pr,
+			  probe_fn probe, struct report *rep, struct backend_plan *plan)
+{
+	const char *enters = NULL;
+
+	probe(FEAT_IO_URING_TP, pr);
+	if (plan->use_btf && !pr->f[FEAT_IO_URING_TP].ok) {
+		set_reason(rep, BACKEND_COUNTERS, false, "io_uring tracepoints: %s",
+			   pr->f[FEAT_IO_URING_TP].reason);
+		return;
+	}
+	rep->light = o->light;
+	if (!o->light) {
+		/* fexit on the system call function where fentry works: only io_uring_enter
+		 * pays; sys_exit runs for every system call. */
+		probe(FEAT_FENTRY, pr);
+		plan->enter_fexit = pr->f[FEAT_FENTRY].ok;
+		if (plan->enter_fexit) {
+			enters = "enters and SQEs from io_uring_enter's return (fexit on its "
+				 "system call function)";
+		} else {
+			probe(FEAT_SYS_EXIT_TP, pr);
+			if (!plan->use_btf || pr->f[FEAT_SYS_EXIT_TP].ok)
+				enters = "enters and SQEs from io_uring_enter's return (sys_exit: "
+					 "every system call of every process)";
+		}
+		rep->light = !enters;
+	}
+	set_reason(rep, BACKEND_COUNTERS, true, "%s, register and work runs from io_uring "
+		   "tracepoints", enters ? enters : "SQEs from SQ head snapshots");
+	if (!o->light && !enters)
+		note_lost(rep, BACKEND_COUNTERS, "io_uring_enter calls",
+			  pr->f[FEAT_SYS_EXIT_TP].reason);
+}
+
+bool plan_backends(const struct session_opts *o, struct probe_results *pr, probe_fn probe,
+		   bool force_raw_tp, struct report *rep, struct backend_plan *plan, char *err,
+		   size_t err_size)
+{
+	bool any = false;
+	int id;
+
+	plan->use_btf = false;
+	plan->enter_fexit = false;
+	if (!plan_attach_kind(pr, probe, force_raw_tp, plan, err, err_size))
+		return false;
 	for (id = 0; id < BACKEND_COUNT; id++)
 		set_reason(rep, id, false, "not requested%s", "");
-
-	if (o->want[BACKEND_EXACT]) {
-		probe(FEAT_FENTRY, pr);
-		if (pr->f[FEAT_FENTRY].ok) {
-			set_reason(rep, BACKEND_EXACT, true, "%s", o->holds ?
-				   "fentry on the mutex functions (no fexit); every acquisition, "
-				   "timed" : "fentry on mutex_unlock; every acquisition");
-			any = true;
-		} else {
-			set_reason(rep, BACKEND_EXACT, false, "fentry on mutex_lock: %s",
-				   pr->f[FEAT_FENTRY].reason);
-			/* Asked for by name with --paths or --holds: not skipped quietly. */
-			if (!o->no_paths || o->holds) {
-				snprintf(err, err_size, "%s needs the exact backend, which "
-					 "cannot run: %s", o->holds ? "--holds" : "--paths",
-					 rep->backends[BACKEND_EXACT].reason);
-				return false;
-			}
-		}
-	} else if (o->mode_auto) {
-		/* Whether the opt-in the report names would work here. */
-		probe(FEAT_FENTRY, pr);
-	}
-	if (o->want[BACKEND_SAMPLE]) {
-		probe(FEAT_PERF_EVENT, pr);
-		if (pr->f[FEAT_PERF_EVENT].ok) {
-			set_reason(rep, BACKEND_SAMPLE, true, "perf_event CPU-clock sampling of the "
-				   "target's threads; statistical estimates%s", "");
-			any = true;
-		} else {
-			set_reason(rep, BACKEND_SAMPLE, false, "perf_event: %s",
-				   pr->f[FEAT_PERF_EVENT].reason);
-		}
-	}
-
-	if (o->want[BACKEND_CONTENTION]) {
-		probe(FEAT_CONTENTION_TP, pr);
-		if (pr->f[FEAT_CONTENTION_TP].ok) {
-			set_reason(rep, BACKEND_CONTENTION, true,
-				   "%s on lock:contention_begin/end; contended acquisitions only",
-				   plan->use_btf ? "tp_btf" : "raw_tp");
-			any = true;
-		} else {
-			set_reason(rep, BACKEND_CONTENTION, false, "%s",
-				   pr->f[FEAT_CONTENTION_TP].reason);
-		}
-	}
-	if (o->want[BACKEND_COUNTERS]) {
-		probe(FEAT_IO_URING_TP, pr);
-		if (plan->use_btf && !pr->f[FEAT_IO_URING_TP].ok) {
-			set_reason(rep, BACKEND_COUNTERS, false, "io_uring tracepoints: %s",
-				   pr->f[FEAT_IO_URING_TP].reason);
-		} else {
-			const char *enters = NULL;
-
-			rep->light = o->light;
-			if (!o->light) {
-				/* fexit on the system call function where fentry works: only
-				 * io_uring_enter pays; sys_exit runs for every system call. */
-				probe(FEAT_FENTRY, pr);
-				plan->enter_fexit = pr->f[FEAT_FENTRY].ok;
-				if (plan->enter_fexit) {
-					enters = "enters and SQEs from io_uring_enter's return (fexit "
-						 "on its system call function)";
-				} else {
-					probe(FEAT_SYS_EXIT_TP, pr);
-					if (!plan->use_btf || pr->f[FEAT_SYS_EXIT_TP].ok)
-						enters = "enters and SQEs from io_uring_enter's return "
-							 "(sys_exit: every system call of every process)";
-				}
-				rep->light = !enters;
-			}
-			set_reason(rep, BACKEND_COUNTERS, true, "%s, register and work runs from "
-				   "io_uring tracepoints", enters ? enters :
-				   "SQEs from SQ head snapshots");
-			if (!o->light && !enters)
-				note_lost(rep, BACKEND_COUNTERS, "io_uring_enter calls",
-					  pr->f[FEAT_SYS_EXIT_TP].reason);
-			any = true;
-		}
-	}
+	if (!plan_exact(o, pr, probe, rep, err, err_size))
+		return false;
+	if (o->want[BACKEND_SAMPLE])
+		plan_sample(pr, probe, rep);
+	if (o->want[BACKEND_CONTENTION])
+		plan_contention(pr, probe, rep, plan);
+	if (o->want[BACKEND_COUNTERS])
+		plan_counters(o, pr, probe, rep, plan);
 	for (id = 0; id < BACKEND_COUNT; id++) {
 		if (o->want[id] && !rep->backends[id].active && !o->mode_auto) {
 			snprintf(err, err_size, "backend '%s' cannot run: %s", backend_name(id),
 				 rep->backends[id].reason);
 			return false;
 		}
+		any |= rep->backends[id].active;
 	}
 	if (!any) {
 		snprintf(err, err_size, "no backend can run on this kernel (see 'uringlockstat "
@@ -317,12 +342,12 @@ enum hook_loss plan_hook_lost(const struct session_opts *o, struct report *rep, 
 		return HOOK_LOSS_DISCOVERY;
 	/* The exact backend's use of contention_end: contended calls time from their entry. */
 	if ((h->flags & HOOK_END) && rep->holds_measured)
-		note_lost(rep, BACKEND_EXACT, "when a contended call took the lock (its wait counts "
-			  "as hold)", why);
+		note_lost(rep, BACKEND_EXACT, "when a contended call took the lock (its wait "
+			  "counts as hold)", why);
 	if ((h->flags & HOOK_REQUIRED) && rep->backends[h->backend].active) {
 		if (!o->mode_auto) {
-			snprintf(err, err_size, "backend '%s' cannot run: %s", backend_name(h->backend),
-				 why);
+			snprintf(err, err_size, "backend '%s' cannot run: %s",
+				 backend_name(h->backend), why);
 			return HOOK_LOSS_ERROR;
 		}
 		return HOOK_LOSS_BACKEND;

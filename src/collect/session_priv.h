@@ -79,6 +79,34 @@ struct session {
 	struct usyms *usyms;
 };
 
+/* The program of hook h in skel: its tp_btf, fentry or fexit one, or its raw_tp flavour. */
+static inline struct bpf_program *hook_prog(struct uringlockstat_bpf *skel, const struct hook *h,
+					    bool use_btf)
+{
+	size_t off = use_btf || !h->raw_prog ? h->btf_prog : h->raw_prog;
+
+	return *(struct bpf_program **)((char *)skel + off);
+}
+
+/* lifecycle.c */
+
+/*
+ * Hook i cannot run (why): the plan says what that costs; a backend that needs it is switched
+ * off and its links detached. Returns false with err set when the run cannot go on.
+ */
+bool hook_lost(struct session *s, const struct session_opts *o, struct report *rep, size_t i,
+	       const char *why, char *err, size_t err_size);
+
+/* load.c */
+
+/*
+ * Load the run's programs (s->progs) into s->skel. With --mode auto, a failed load is
+ * followed by loading each program alone; those the kernel refuses are dropped (their
+ * figures, or their backend, lost and said so), and the rest is loaded again.
+ */
+int load_object(struct session *s, const struct session_opts *o, struct report *rep, char *err,
+		size_t err_size);
+
 /* collect.c */
 
 /* Collection's buffers and per-slot state (max_rings slots); -ENOMEM. */
