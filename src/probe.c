@@ -121,7 +121,7 @@ bool mutex_always_slow(const struct btf *btf)
 	       btf__find_by_name_kind(btf, "mutex_lock_nested", BTF_KIND_FUNC) > 0;
 }
 
-/* The function the exact backend hooks for mutex_lock (as src/session.c does). */
+/* The function the exact backend hooks for mutex_lock (as src/collect/lifecycle.c does). */
 static const char *mutex_lock_function(void)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
@@ -199,12 +199,20 @@ static bool have_cold_tracepoint(void)
 	return found;
 }
 
+/* The probe skeleton's program at this offset of struct probe_bpf: a typo does not compile. */
+#define PROBE_PROG(name) offsetof(struct probe_bpf, progs.name)
+
+static struct bpf_program *probe_prog(struct probe_bpf *skel, size_t off)
+{
+	return *(struct bpf_program **)((char *)skel + off);
+}
+
 /*
- * Load `prog_name` of the probe object and attach a program: `cold_name` if given (its hot
- * sibling is then only loaded, see bpf/probe.bpf.c), else `prog_name` itself. reason says
- * what failed, and what was only loaded.
+ * Load the program at prog_off (PROBE_PROG) of the probe object and attach a program: the one
+ * at cold_off if not 0 (its hot sibling is then only loaded, see bpf/probe.bpf.c), else the
+ * first itself. reason says what failed, and what was only loaded.
  */
-static bool try_program(const char *prog_name, const char *cold_name, char *why, size_t size)
+static bool try_program(size_t prog_off, size_t cold_off, char *why, size_t size)
 {
 	libbpf_print_fn_t old_print = libbpf_set_print(silent_print);
 	struct bpf_program *prog, *attach, *p;
@@ -218,11 +226,10 @@ static bool try_program(const char *prog_name, const char *cold_name, char *why,
 		snprintf(why, size, "cannot open probe object: %s", strerror(errno));
 		goto out;
 	}
-	prog = bpf_object__find_program_by_name(skel->obj, prog_name);
+	prog = probe_prog(skel, prog_off);
 	attach = prog;
-	if (cold_name)
-		attach = have_cold_tracepoint() ?
-			 bpf_object__find_program_by_name(skel->obj, cold_name) : NULL;
+	if (cold_off)
+		attach = have_cold_tracepoint() ? probe_prog(skel, cold_off) : NULL;
 	bpf_object__for_each_program(p, skel->obj)
 		bpf_program__set_autoload(p, p == prog || p == attach);
 	err = probe_bpf__load(skel);
@@ -235,7 +242,7 @@ static bool try_program(const char *prog_name, const char *cold_name, char *why,
 		ok = true;
 		goto out;
 	}
-	if (!strcmp(prog_name, "probe_perf_event")) {
+	if (prog == skel->progs.probe_perf_event) {
 		perf_fd = open_cpu_clock(0);
 		if (perf_fd < 0) {
 			snprintf(why, size, "no: perf_event_open: %s", strerror(errno));
@@ -246,7 +253,7 @@ static bool try_program(const char *prog_name, const char *cold_name, char *why,
 		link = bpf_program__attach(attach);
 	}
 	if (!link) {
-		if (!cold_name && bpf_program__type(attach) == BPF_PROG_TYPE_RAW_TRACEPOINT &&
+		if (!cold_off && bpf_program__type(attach) == BPF_PROG_TYPE_RAW_TRACEPOINT &&
 		    errno == ENOENT) {
 			snprintf(why, size, "yes (loaded; attach not tried: no cold tracepoint "
 				 "to try it on)");
@@ -259,7 +266,7 @@ static bool try_program(const char *prog_name, const char *cold_name, char *why,
 		}
 		goto out;
 	}
-	if (!strcmp(prog_name, "probe_iter")) {
+	if (prog == skel->progs.probe_iter) {
 		char buf[64];
 		int iter_fd = bpf_iter_create(bpf_link__fd(link));
 
@@ -332,13 +339,15 @@ void probe_feature(enum feature feat, struct probe_results *r)
 	}
 	switch (feat) {
 	case FEAT_TP_BTF:
-		f->ok = try_program("probe_tp_btf", "probe_tp_btf_cold", why, size);
+		f->ok = try_program(PROBE_PROG(probe_tp_btf), PROBE_PROG(probe_tp_btf_cold), why,
+				    size);
 		break;
 	case FEAT_RAW_TP:
-		f->ok = try_program("probe_raw_tp_cold", NULL, why, size);
+		f->ok = try_program(PROBE_PROG(probe_raw_tp_cold), 0, why, size);
 		break;
 	case FEAT_IO_URING_TP:
-		f->ok = try_program("probe_io_uring_tp", "probe_tp_btf_cold", why, size);
+		f->ok = try_program(PROBE_PROG(probe_io_uring_tp), PROBE_PROG(probe_tp_btf_cold),
+				    why, size);
 		break;
 	case FEAT_SYS_EXIT_TP:
 		/* The counters backend's own program: the same one --count-enters loads. */
@@ -348,10 +357,10 @@ void probe_feature(enum feature feat, struct probe_results *r)
 		f->ok = try_fentry(why, size);
 		break;
 	case FEAT_PERF_EVENT:
-		f->ok = try_program("probe_perf_event", NULL, why, size);
+		f->ok = try_program(PROBE_PROG(probe_perf_event), 0, why, size);
 		break;
 	case FEAT_TASK_FILE_ITER:
-		f->ok = try_program("probe_iter", NULL, why, size);
+		f->ok = try_program(PROBE_PROG(probe_iter), 0, why, size);
 		break;
 	default:
 		break;
