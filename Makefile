@@ -18,15 +18,18 @@ endif
 
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(OUT) -MMD -MP
+# src/ holds the command line (main.c); its folders the flow, each with a README.md:
+# collect (BPF to figures), model (a run's figures), render (outputs), gate (compare).
+SRC_DIRS := src src/collect src/model src/render src/gate
+SRC_INCLUDES := -Iinclude $(addprefix -I,$(SRC_DIRS))
+ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE $(SRC_INCLUDES) -I$(OUT) -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Ibpf
 LDLIBS := -lbpf -ldw -lelf -lz -ljansson -lprotobuf-c -lmicrohttpd -lm -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
-# src/collect: the session (backend plan, BPF lifecycle, collection, stacks, expiry).
-SRCS := $(wildcard src/*.c src/collect/*.c)
+SRCS := $(wildcard $(addsuffix /*.c,$(SRC_DIRS)))
 # pprof's profile.proto, compiled by protoc-c at build time.
 PROTOS := $(wildcard proto/*.proto)
 PROTO_HDRS := $(patsubst proto/%.proto,$(OUT)/proto/%.pb-c.h,$(PROTOS))
@@ -59,8 +62,9 @@ $(OUT)/proto/%.pb-c.o: $(OUT)/proto/%.pb-c.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUT) -c $< -o $@
 
-$(OUT)/src/%.o: src/%.c $(SKELS) $(PROTO_HDRS) | $(OUT)/src $(OUT)/src/collect
+$(OUT)/src/%.o: src/%.c $(SKELS) $(PROTO_HDRS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(OUT)/uringlockstat: $(OBJS)
@@ -79,9 +83,9 @@ static: $(OUT)/static/uringlockstat $(OUT)/static/uringbench $(OUT)/static/sysca
 # libdw's static archive needs its decompressors spelled out. Debian has no static GnuTLS,
 # which libmicrohttpd's archive needs: the static binary is built without --listen.
 STATIC_LDLIBS := -lbpf -ldw -lbz2 -lelf -lz -llzma -ljansson -lprotobuf-c -lm -lpthread
-STATIC_OBJS := $(filter-out $(OUT)/src/http.o,$(OBJS)) $(OUT)/static/http.o
+STATIC_OBJS := $(filter-out $(OUT)/src/render/http.o,$(OBJS)) $(OUT)/static/http.o
 
-$(OUT)/static/http.o: src/http.c | $(OUT)/static
+$(OUT)/static/http.o: src/render/http.c | $(OUT)/static
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -DURINGLOCKSTAT_NO_HTTP -c $< -o $@
 
@@ -103,16 +107,18 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests
 
 # libFuzzer target of the JSON report reader, with everything that consumes what it reads
 # (compare's engine and printers, report's renderer). Runtime: Debian's libclang-rt-14-dev.
-FUZZ_SRCS := src/json_read.c src/compare_metrics.c src/compare_print.c src/stats.c \
-	src/report_cmd.c src/report.c src/hist.c src/flags.c src/fmt.c src/lost.c
+FUZZ_SRCS := src/model/json_read.c src/gate/compare_metrics.c src/gate/compare_print.c \
+	src/model/stats.c src/render/report_cmd.c src/model/report.c src/model/hist.c \
+	src/model/flags.c src/model/fmt.c src/model/lost.c
 FUZZ_OBJS := $(patsubst src/%.c,$(OUT)/fuzz/obj/%.o,$(FUZZ_SRCS))
-FUZZ_CFLAGS := -g -O1 $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -MMD -MP
+FUZZ_CFLAGS := -g -O1 $(WARNINGS) -std=gnu11 -D_GNU_SOURCE $(SRC_INCLUDES) -MMD -MP
 # UBSan findings abort, so that libFuzzer reports them as crashes.
 FUZZ_SANITIZE := address,undefined -fno-sanitize-recover=undefined
 FUZZ_SECONDS ?= 20
 
 $(OUT)/fuzz/obj/%.o: src/%.c | $(OUT)/fuzz/obj
 	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SANITIZE) -c $< -o $@
 
 $(OUT)/fuzz/fuzz_json_read: tests/fuzz/fuzz_json_read.c $(FUZZ_OBJS) | $(OUT)/fuzz
@@ -120,8 +126,7 @@ $(OUT)/fuzz/fuzz_json_read: tests/fuzz/fuzz_json_read.c $(FUZZ_OBJS) | $(OUT)/fu
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SANITIZE) $< $(FUZZ_OBJS) -o $@ \
 		-ljansson -lm
 
-$(OUT) $(OUT)/bpf $(OUT)/src $(OUT)/src/collect $(OUT)/proto $(OUT)/tests $(OUT)/static \
-	$(OUT)/fuzz $(OUT)/fuzz/obj:
+$(OUT) $(OUT)/bpf $(OUT)/proto $(OUT)/tests $(OUT)/static $(OUT)/fuzz $(OUT)/fuzz/obj:
 	$(Q)mkdir -p $@
 
 # Debian packages needed to build, test and demo (used by the README and .ci/run).
@@ -137,6 +142,7 @@ check: selftest unit-check live-check fuzz-check vmtest-check vmcheck cigate-che
 .PHONY: selftest
 selftest:
 	$(Q)tests/selftest/helpers.sh
+	$(Q)tests/selftest/layers.sh
 
 unit-check: $(UNIT_BINS)
 	$(Q)tests/run-unit $(UNIT_BINS)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target of the JSON report reader (src/json_read.c) and of everything that consumes
+ * libFuzzer target of the JSON report reader (src/model/json_read.c) and of everything that consumes
  * what it accepts: report's text renderer, compare's engine and its three output formats.
  *
  * An input is one report, or two separated by a NUL byte (never valid inside JSON): base and

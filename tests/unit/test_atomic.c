@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the output files (src/atomic.c): which targets are written in place, replaced
+ * Unit tests of the output files (src/render/atomic.c): which targets are written in place, replaced
  * or refused, modes kept, errors with the system's own errno, no temporary file left.
  */
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of compare and report on saved runs: the Mann-Whitney U test (src/stats.c), the
- * JSON reader's validation (src/json_read.c), the metrics and verdicts (src/compare_metrics.c)
+ * Unit tests of compare and report on saved runs: the Mann-Whitney U test (src/model/stats.c), the
+ * JSON reader's validation (src/model/json_read.c), the metrics and verdicts (src/gate/compare_metrics.c)
  * and the exit statuses of cmd_compare / cmd_report.
  */
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of the io_uring setup flag names (src/flags.c). */
+/* Unit tests of the io_uring setup flag names (src/model/flags.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

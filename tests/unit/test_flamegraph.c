@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the SVG flame graph writer (src/flamegraph.c). The SVG is read back with a
+ * Unit tests of the SVG flame graph writer (src/render/flamegraph.c). The SVG is read back with a
  * small scan of the attributes the writer emits, and checked for well-formedness by xmllint.
  */
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of text made safe for a terminal (src/fmt.c) and of the plain decimal numbers that
+ * Unit tests of text made safe for a terminal (src/model/fmt.c) and of the plain decimal numbers that
  * options accept (src/numarg.c).
  */
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the log-linear histogram (include/histogram.h) and of the percentiles computed
- * from it (src/hist.c).
+ * from it (src/model/hist.c).
  */
 #include <stdarg.h>
 #include <stddef.h>

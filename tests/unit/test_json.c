@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the JSON report (schema uringlockstat/1, src/output_json.c) and of the figures
- * src/report.c derives for it, from a struct report built in memory.
+ * Unit tests of the JSON report (schema uringlockstat/1, src/render/output_json.c) and of the figures
+ * src/model/report.c derives for it, from a struct report built in memory.
  *
  */
 #include <stdarg.h>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the text report's lost section (src/output_text.c): only the non-zero
+ * Unit tests of the text report's lost section (src/render/output_text.c): only the non-zero
  * counters, each with the figures it makes lower bounds, and "lost: none" when all are zero;
- * and of its last line, the profiler's own cost (src/lost.c).
+ * and of its last line, the profiler's own cost (src/model/lost.c).
  */
 #include <stdarg.h>
 #include <stddef.h>

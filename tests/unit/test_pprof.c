@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the pprof writer (src/pprof.c): the file is gunzipped and decoded back with
+ * Unit tests of the pprof writer (src/render/pprof.c): the file is gunzipped and decoded back with
  * protobuf-c, then its sample types, samples, locations, labels and mappings are checked.
  */
 #include <stdarg.h>

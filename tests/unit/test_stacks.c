@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of kernel frame naming (src/stacks.c): a frame that names no symbol (kallsyms
+ * Unit tests of kernel frame naming (src/model/stacks.c): a frame that names no symbol (kallsyms
  * hides addresses, or the address is outside every symbol) never shows its address without -v.
  */
 #include <stdarg.h>

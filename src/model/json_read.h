@@ -3,7 +3,7 @@
 #define URINGLOCKSTAT_JSON_READ_H
 
 /*
- * A saved JSON report (schema uringlockstat/1, src/output_json.c) read back for compare and
+ * A saved JSON report (schema uringlockstat/1, src/render/output_json.c) read back for compare and
  * report: every field they use, type- and range-checked. A field the schema allows to be null
  * (its backend did not run) is "not valid" when null or absent; a field of the wrong type or
  * out of range makes the whole file unusable, with a one-line error naming the field.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * `uringlockstat report RUN.json`: a saved run as the text report. The histograms are not in
- * the JSON, so this renders from its fields, line for line as src/output_text.c does live.
+ * the JSON, so this renders from its fields, line for line as src/render/output_text.c does live.
  */
 #include <getopt.h>
 #include <math.h>
