@@ -106,3 +106,16 @@ int fmt_fputs_escaped(const char *text, FILE *out)
 	free(s);
 	return ret;
 }
+
+void fmt_usage_error(const char *cmd, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+	int n;
+
+	n = vasprintf(&msg, fmt, ap);
+	fprintf(stderr, "uringlockstat: %s: ", cmd);
+	if (n < 0 || fmt_fputs_escaped(msg, stderr) == EOF)
+		fputs(fmt, stderr);
+	free(msg);
+	fprintf(stderr, "\nTry 'uringlockstat %s --help'.\n", cmd);
+}

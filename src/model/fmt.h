@@ -3,6 +3,7 @@
 #define URINGLOCKSTAT_FMT_H
 
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <linux/types.h>
 
@@ -21,5 +22,13 @@ char *fmt_escape_dup(const char *text);
 
 /* fputs() of fmt_escape(text). */
 int fmt_fputs_escaped(const char *text, FILE *out);
+
+/*
+ * A subcommand's usage error on stderr: "uringlockstat: CMD: MESSAGE", the message escaped so
+ * that the user's arguments quoted in it keep it one line, then "Try 'uringlockstat CMD
+ * --help'.".
+ */
+void fmt_usage_error(const char *cmd, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 #endif

@@ -362,19 +362,11 @@ static void usage(FILE *out)
 __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
 {
-	char *msg = NULL;
 	va_list ap;
-	int n;
 
-	/* The arguments quoted in it are the user's: escaped, the message stays one line. */
 	va_start(ap, fmt);
-	n = vasprintf(&msg, fmt, ap);
+	fmt_usage_error("report", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "uringlockstat: report: ");
-	if (n < 0 || fmt_fputs_escaped(msg, stderr) == EOF)
-		fputs(fmt, stderr);
-	free(msg);
-	fprintf(stderr, "\nTry 'uringlockstat report --help'.\n");
 	return EXIT_UNUSABLE;
 }
 
