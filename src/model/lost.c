@@ -6,26 +6,54 @@
 #include <string.h>
 #include "lost.h"
 #include "fmt.h"
+#include "report.h"
 
-/* What each lost counter means for the report: the figures it makes lower bounds. */
+/*
+ * The one table of lost counters: the name every output gives it (text, JSON "lost", the
+ * metrics' reason label), where a live report keeps it (struct bpf_failures, filled by BPF,
+ * or struct report), and the figures it makes lower bounds.
+ */
 static const struct {
 	const char *name;
+	bool in_failures;	/* offset into rep->failures, else into the report */
+	size_t offset;
 	const char *lower_bounds;
-} lost_meanings[] = {
-	{ "ring_slots_full", "the rings listed and every total over rings (rings beyond "
+} lost_table[LOST_COUNTERS] = {
+#define BPF_LOST(field) #field, true, offsetof(struct bpf_failures, field)
+#define RUN_LOST(field) #field, false, offsetof(struct report, field)
+	{ BPF_LOST(ring_slots_full), "the rings listed and every total over rings (rings beyond "
 	  "--max-rings not measured)" },
-	{ "tracked_insert", "the rings listed and every total over rings (a ring could not be "
+	{ BPF_LOST(tracked_insert), "the rings listed and every total over rings (a ring could "
+	  "not be tracked)" },
+	{ BPF_LOST(waiters_full), "contended acquisitions and wait times (episodes not timed)" },
+	{ BPF_LOST(stats_lookup), "every per-ring count and latency histogram" },
+	{ BPF_LOST(end_without_begin), "contended acquisitions and wait times (episodes begun "
+	  "before the run)" },
+	{ BPF_LOST(fd_resolve), "enters and SQEs counted at io_uring_enter's return" },
+	{ BPF_LOST(stacks_full), "per-path figures, sampled hold estimates and flame graph "
+	  "stacks" },
+	{ BPF_LOST(unlock_unknown), "hold times (acquisitions taken before the ring was "
 	  "tracked)" },
-	{ "waiters_full", "contended acquisitions and wait times (episodes not timed)" },
-	{ "stats_lookup", "every per-ring count and latency histogram" },
-	{ "end_without_begin", "contended acquisitions and wait times (episodes begun before "
-	  "the run)" },
-	{ "fd_resolve", "enters and SQEs counted at io_uring_enter's return" },
-	{ "stacks_full", "per-path figures, sampled hold estimates and flame graph stacks" },
-	{ "unlock_unknown", "hold times (acquisitions taken before the ring was tracked)" },
-	{ "snapshot_failures", "SQEs counted from SQ heads, and rings found by the iterator" },
-	{ "program_misses", "every count of the run (events our programs did not see)" },
+	{ RUN_LOST(snapshot_failures), "SQEs counted from SQ heads, and rings found by the "
+	  "iterator" },
+	{ RUN_LOST(program_misses), "every count of the run (events our programs did not see)" },
+#undef BPF_LOST
+#undef RUN_LOST
 };
+
+size_t report_lost(const struct report *rep, struct lost_count out[LOST_COUNTERS])
+{
+	size_t i;
+
+	for (i = 0; i < LOST_COUNTERS; i++) {
+		const char *base = lost_table[i].in_failures ? (const char *)&rep->failures
+							     : (const char *)rep;
+
+		out[i].name = lost_table[i].name;
+		memcpy(&out[i].value, base + lost_table[i].offset, sizeof(out[i].value));
+	}
+	return LOST_COUNTERS;
+}
 
 void lost_print(FILE *out, const struct lost_count *lost, size_t nr)
 {
@@ -43,9 +71,9 @@ void lost_print(FILE *out, const struct lost_count *lost, size_t nr)
 
 		if (!lost[i].value)
 			continue;
-		for (j = 0; j < sizeof(lost_meanings) / sizeof(lost_meanings[0]); j++) {
-			if (!strcmp(lost[i].name, lost_meanings[j].name))
-				meaning = lost_meanings[j].lower_bounds;
+		for (j = 0; j < LOST_COUNTERS; j++) {
+			if (!strcmp(lost[i].name, lost_table[j].name))
+				meaning = lost_table[j].lower_bounds;
 		}
 		fputs("  ", out);
 		fmt_fputs_escaped(lost[i].name, out);

@@ -13,6 +13,17 @@ struct lost_count {
 	__u64 value;
 };
 
+/* How many lost counters a run has: report_lost's entries. */
+#define LOST_COUNTERS 10
+
+struct report;
+
+/*
+ * A live run's lost counters, named as every output names them, in the one order they all
+ * use (src/model/lost.c's table). Fills out[] and returns LOST_COUNTERS.
+ */
+size_t report_lost(const struct report *rep, struct lost_count out[LOST_COUNTERS]);
+
 /*
  * "lost: none", or one line per non-zero counter with the figures it makes lower bounds.
  * Names are escaped (they may come from a saved report).

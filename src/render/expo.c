@@ -313,28 +313,13 @@ static size_t exposed_rings(const struct report *rep, const struct ring_report *
 
 static void print_lost(FILE *f, enum expo_format fmt, const struct report *rep)
 {
-	const struct bpf_failures *x = &rep->failures;
-	const struct {
-		const char *reason;
-		__u64 value;
-	} lost[] = {
-		{ "ring_slots_full", x->ring_slots_full },
-		{ "tracked_insert", x->tracked_insert },
-		{ "waiters_full", x->waiters_full },
-		{ "stats_lookup", x->stats_lookup },
-		{ "end_without_begin", x->end_without_begin },
-		{ "fd_resolve", x->fd_resolve },
-		{ "stacks_full", x->stacks_full },
-		{ "unlock_unknown", x->unlock_unknown },
-		{ "snapshot_failures", rep->snapshot_failures },
-		{ "program_misses", rep->program_misses },
-	};
-	size_t i;
+	struct lost_count lost[LOST_COUNTERS];
+	size_t i, nr = report_lost(rep, lost);
 
 	family(f, fmt, "uringlockstat_lost_events", "counter", NULL,
 	       "Events not counted, by reason (see uringlockstat(8), LOST EVENTS).");
-	for (i = 0; i < sizeof(lost) / sizeof(lost[0]); i++)
-		fprintf(f, "uringlockstat_lost_events_total{reason=\"%s\"} %llu\n", lost[i].reason,
+	for (i = 0; i < nr; i++)
+		fprintf(f, "uringlockstat_lost_events_total{reason=\"%s\"} %llu\n", lost[i].name,
 			(unsigned long long)lost[i].value);
 }
 

@@ -252,8 +252,8 @@ json_t *report_to_json(const struct report *rep, bool addresses)
 {
 	json_t *root = json_object(), *backends = json_object(), *lost = json_object();
 	json_t *rings = json_array(), *target = json_object();
-	const struct bpf_failures *f = &rep->failures;
-	size_t i;
+	struct lost_count lost_counts[LOST_COUNTERS];
+	size_t i, nr_lost;
 	int id;
 
 	json_object_set_new(root, "schema", json_string(REPORT_SCHEMA));
@@ -290,16 +290,9 @@ json_t *report_to_json(const struct report *rep, bool addresses)
 				json_text(rep->opt_ins[i].cost)));
 		json_object_set_new(root, "opt_in", opt_in);
 	}
-	json_object_set_new(lost, "ring_slots_full", json_u64(f->ring_slots_full));
-	json_object_set_new(lost, "tracked_insert", json_u64(f->tracked_insert));
-	json_object_set_new(lost, "waiters_full", json_u64(f->waiters_full));
-	json_object_set_new(lost, "stats_lookup", json_u64(f->stats_lookup));
-	json_object_set_new(lost, "end_without_begin", json_u64(f->end_without_begin));
-	json_object_set_new(lost, "fd_resolve", json_u64(f->fd_resolve));
-	json_object_set_new(lost, "stacks_full", json_u64(f->stacks_full));
-	json_object_set_new(lost, "unlock_unknown", json_u64(f->unlock_unknown));
-	json_object_set_new(lost, "snapshot_failures", json_u64(rep->snapshot_failures));
-	json_object_set_new(lost, "program_misses", json_u64(rep->program_misses));
+	nr_lost = report_lost(rep, lost_counts);
+	for (i = 0; i < nr_lost; i++)
+		json_object_set_new(lost, lost_counts[i].name, json_u64(lost_counts[i].value));
 	json_object_set_new(root, "lost", lost);
 	if (rep->backends[BACKEND_SAMPLE].active && rep->freq_hz)
 		json_object_set_new(root, "sampled",

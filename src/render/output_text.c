@@ -27,21 +27,9 @@ static void print_backends(FILE *out, const struct report *rep)
 
 static void print_lost(FILE *out, const struct report *rep)
 {
-	const struct bpf_failures *f = &rep->failures;
-	const struct lost_count lost[] = {
-		{ "ring_slots_full", f->ring_slots_full },
-		{ "tracked_insert", f->tracked_insert },
-		{ "waiters_full", f->waiters_full },
-		{ "stats_lookup", f->stats_lookup },
-		{ "end_without_begin", f->end_without_begin },
-		{ "fd_resolve", f->fd_resolve },
-		{ "stacks_full", f->stacks_full },
-		{ "unlock_unknown", f->unlock_unknown },
-		{ "snapshot_failures", rep->snapshot_failures },
-		{ "program_misses", rep->program_misses },
-	};
+	struct lost_count lost[LOST_COUNTERS];
 
-	lost_print(out, lost, sizeof(lost) / sizeof(lost[0]));
+	lost_print(out, lost, report_lost(rep, lost));
 }
 
 /*
