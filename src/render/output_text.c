@@ -77,6 +77,11 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 	}
 	fprintf(out, ", %.2f s, kernel %s%s\n", rep->duration_ns / 1e9, rep->kernel,
 		rep->partial ? ", PARTIAL" : "");
+	if (rep->label[0]) {
+		fprintf(out, "label: ");
+		fmt_fputs_escaped(rep->label, out);
+		fputc('\n', out);
+	}
 	if (rep->partial)
 		fprintf(out, "partial: %s\n", rep->partial_reason);
 	if (rep->clock_instructions)
@@ -112,7 +117,7 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 		fprintf(out, "%s\n", r->open ? "" : " (closed)");
 		fprintf(out, "  sqes %s (%s%s)  enters %s  submit enters %s",
 			fmt_opt(have_sqes, sqes, n3, sizeof(n3)), method,
-			!strcmp(method, "sq_head") && !r->open && !r->ended ?
+			have_sqes && !strcmp(method, "sq_head") && !r->open && !r->ended ?
 				", ring closed before the last snapshot: lower bound" : "",
 			fmt_opt(enters, s->enters, n1, sizeof(n1)),
 			fmt_opt(enters, s->enters_submit, n2, sizeof(n2)));

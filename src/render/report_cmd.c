@@ -124,6 +124,9 @@ static void print_ring(FILE *out, size_t i, const struct saved_ring *r)
 	bool exact = r->hold.valid || (r->acquisitions_method &&
 				       !strcmp(r->acquisitions_method, "exact"));
 	bool closed = r->open_at_end.valid && !r->open_at_end.value;
+	/* As the live report: counted from SQ heads and not complete (older files: closed). */
+	bool lower_bound = r->sqes.valid && !strcmp(method, "sq_head") &&
+			   (r->sqes_complete.valid ? !r->sqes_complete.value : closed);
 
 	fprintf(out, "\nring %zu: pid %d (", i, r->pid);
 	put(out, r->comm);
@@ -144,8 +147,7 @@ static void print_ring(FILE *out, size_t i, const struct saved_ring *r)
 	fprintf(out, "  sqes %s (", fmt_opt(&r->sqes, n1, sizeof(n1)));
 	put(out, method);
 	fprintf(out, "%s)  enters %s  submit enters %s",
-		!strcmp(method, "sq_head") && closed ? ", ring closed before the last snapshot: "
-						       "lower bound" : "",
+		lower_bound ? ", ring closed before the last snapshot: lower bound" : "",
 		fmt_opt(&r->enters, n2, sizeof(n2)), fmt_opt(&r->enters_submit, n3, sizeof(n3)));
 	fprintf(out, "  registers %s  local work runs %s  task work runs %s\n",
 		fmt_opt(&r->registers, n4, sizeof(n4)),
