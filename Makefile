@@ -172,17 +172,19 @@ busyattachcheck: static
 vmtest-check: static
 	$(Q)tests/vmtest/kvm_fallback.sh
 
-# Stock vs patched (patches/si-nolock) kernels built from Debian's linux-source-6.1 by
-# tools/kernel-ab, same scenarios on each: `kernel-ab` writes $(OUT)/kernel-ab/report.md,
-# `abcheck` also checks the counts (tests/ab/run; outputs in $(OUT)/ab). The first run builds
-# both kernels (~4-5 min each on 2 CPUs, cached in /var/cache/uringlockstat-ab); later runs
-# take ~2 min. Not part of `check`.
+# Stock vs patched (patches/si-nolock/$(AB_SOURCE)) kernels built from Debian's
+# linux-source-$(AB_SOURCE) (6.1: bookworm's; 7.2: sid's) by tools/kernel-ab, same scenarios on
+# each: `kernel-ab` writes $(OUT)/kernel-ab-$(AB_SOURCE)/report.md, `abcheck` also checks the
+# counts (tests/ab/run; outputs in $(OUT)/ab-$(AB_SOURCE)). The first run builds both kernels
+# (~4-5 min each on 2 CPUs for 6.1, cached in /var/cache/uringlockstat-ab); later runs take
+# ~2 min. Not part of `check`.
+AB_SOURCE ?= 6.1
 .PHONY: kernel-ab abcheck
 kernel-ab: static
-	$(Q)tools/kernel-ab run --out $(OUT)/kernel-ab
+	$(Q)tools/kernel-ab run --source $(AB_SOURCE) --out $(OUT)/kernel-ab-$(AB_SOURCE)
 
 abcheck: static
-	$(Q)tests/ab/run --out $(OUT)/ab --keep
+	$(Q)tests/ab/run --out $(OUT)/ab-$(AB_SOURCE) --keep --source $(AB_SOURCE)
 
 # uringlockstat on a lockdep kernel (the exact backend on mutex_lock_nested, counts checked)
 # and on one without BTF (one clear error line): both built by `tools/kernel-ab build
