@@ -107,9 +107,10 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests
 
 # libFuzzer target of the JSON report reader, with everything that consumes what it reads
 # (compare's engine and printers, report's renderer). Runtime: Debian's libclang-rt-14-dev.
-FUZZ_SRCS := src/model/json_read.c src/gate/compare_metrics.c src/gate/compare_engine.c \
-	src/gate/compare_print.c src/model/stats.c src/render/report_cmd.c src/model/report.c \
-	src/model/hist.c src/model/flags.c src/model/fmt.c src/model/lost.c
+FUZZ_SRCS := src/model/json_read.c src/model/json_get.c src/gate/compare_metrics.c \
+	src/gate/compare_engine.c src/gate/compare_print.c src/model/stats.c \
+	src/render/report_cmd.c src/model/report.c src/model/hist.c src/model/flags.c \
+	src/model/fmt.c src/model/lost.c
 FUZZ_OBJS := $(patsubst src/%.c,$(OUT)/fuzz/obj/%.o,$(FUZZ_SRCS))
 FUZZ_CFLAGS := -g -O1 $(WARNINGS) -std=gnu11 -D_GNU_SOURCE $(SRC_INCLUDES) -MMD -MP
 # UBSan findings abort, so that libFuzzer reports them as crashes.

@@ -18,191 +18,9 @@
 #include <jansson.h>
 #include "fmt.h"
 #include "json_read.h"
+#include "json_get.h"
 #include "report.h"
 
-/* Fields: absent means "not valid" unless REQUIRED; null is refused unless NULLABLE. */
-#define F_OPTIONAL 0u
-#define F_REQUIRED 1u
-#define F_NULLABLE 2u
-
-struct reader {
-	const char *name;
-	char *err;
-	size_t err_size;
-};
-
-/*
- * Error messages are one line, and name file names, keys and values of the file: their control
- * characters are escaped (\n, \x1b), so that they neither split the line nor reach a terminal.
- */
-__attribute__((format(printf, 4, 5)))
-static int fail(struct reader *r, const char *where, const char *key, const char *fmt, ...)
-{
-	char *head = NULL, *tail = NULL, *msg = NULL;
-	va_list ap;
-
-	if (!r->err_size)
-		return -1;
-	if ((where[0] && key ? asprintf(&head, "%s: %s.%s: ", r->name, where, key)
-			     : asprintf(&head, "%s: %s: ", r->name,
-					where[0] ? where : key ? key : "?")) < 0)
-		head = NULL;
-	va_start(ap, fmt);
-	if (vasprintf(&tail, fmt, ap) < 0)
-		tail = NULL;
-	va_end(ap);
-	if (head && tail && asprintf(&msg, "%s%s", head, tail) < 0)
-		msg = NULL;
-	if (msg)
-		fmt_escape(r->err, r->err_size, msg);
-	else
-		snprintf(r->err, r->err_size, "out of memory");
-	free(head);
-	free(tail);
-	free(msg);
-	return -1;
-}
-
-static const char *type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a real number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
-/*
- * Look up key: NULL with *ret 0 when absent or null and allowed, NULL with *ret -1 (error set)
- * when absent or null and not allowed.
- */
-static json_t *lookup(struct reader *r, json_t *obj, const char *key, const char *where,
-		      unsigned int flags, const char *want, int *ret)
-{
-	json_t *v = json_object_get(obj, key);
-
-	*ret = 0;
-	if (!v) {
-		if (flags & F_REQUIRED)
-			*ret = fail(r, where, key, "missing");
-		return NULL;
-	}
-	if (json_is_null(v)) {
-		if (!(flags & F_NULLABLE))
-			*ret = fail(r, where, key, "is null, want %s", want);
-		return NULL;
-	}
-	return v;
-}
-
-static int get_integer(struct reader *r, json_t *obj, const char *key, const char *where,
-		       unsigned int flags, json_int_t min, json_int_t max, bool *valid,
-		       json_int_t *out)
-{
-	json_t *v;
-	json_int_t i;
-	int ret;
-
-	*valid = false;
-	*out = 0;
-	v = lookup(r, obj, key, where, flags, "an integer", &ret);
-	if (!v)
-		return ret;
-	if (json_is_real(v))
-		return fail(r, where, key, "%.17g is not an integer", json_real_value(v));
-	if (!json_is_integer(v))
-		return fail(r, where, key, "is %s, want an integer", type_name(v));
-	i = json_integer_value(v);
-	if (i < 0 && min >= 0)
-		return fail(r, where, key, "%lld is negative", (long long)i);
-	if (i < min || i > max)
-		return fail(r, where, key, "%lld is out of range [%lld, %lld]", (long long)i,
-			    (long long)min, (long long)max);
-	*valid = true;
-	*out = i;
-	return 0;
-}
-
-/* A count or time in ns: an integer in [0, max]. */
-static int get_count_max(struct reader *r, json_t *obj, const char *key, const char *where,
-			 unsigned int flags, json_int_t max, struct saved_count *out)
-{
-	json_int_t i;
-	int ret;
-
-	ret = get_integer(r, obj, key, where, flags, 0, max, &out->valid, &i);
-	out->value = (__u64)i;
-	return ret;
-}
-
-static int get_count(struct reader *r, json_t *obj, const char *key, const char *where,
-		     unsigned int flags, struct saved_count *out)
-{
-	return get_count_max(r, obj, key, where, flags, INT64_MAX, out);
-}
-
-static int get_int(struct reader *r, json_t *obj, const char *key, const char *where,
-		   json_int_t min, json_int_t max, int *out)
-{
-	json_int_t i;
-	bool valid;
-	int ret;
-
-	ret = get_integer(r, obj, key, where, F_REQUIRED, min, max, &valid, &i);
-	*out = (int)i;
-	return ret;
-}
-
-/* A share: a number in [0, 1]. */
-static int get_share(struct reader *r, json_t *obj, const char *key, const char *where,
-		     bool *valid, double *out)
-{
-	json_t *v;
-	double d;
-	int ret;
-
-	*valid = false;
-	*out = 0;
-	v = lookup(r, obj, key, where, F_NULLABLE, "a number", &ret);
-	if (!v)
-		return ret;
-	if (!json_is_number(v))
-		return fail(r, where, key, "is %s, want a number", type_name(v));
-	d = json_number_value(v);
-	if (!(d >= 0 && d <= 1))
-		return fail(r, where, key, "%.17g is out of range [0, 1]", d);
-	*valid = true;
-	*out = d;
-	return 0;
-}
-
-static int get_string(struct reader *r, json_t *obj, const char *key, const char *where,
-		      unsigned int flags, char **out)
-{
-	json_t *v;
-	int ret;
-
-	*out = NULL;
-	v = lookup(r, obj, key, where, flags, "a string", &ret);
-	if (!v)
-		return ret;
-	if (!json_is_string(v))
-		return fail(r, where, key, "is %s, want a string", type_name(v));
-	*out = strdup(json_string_value(v));
-	return *out ? 0 : fail(r, where, key, "out of memory");
-}
 
 /* "clock": "wall" or "instructions"; reports written before it have none (wall). */
 static int read_clock(struct reader *r, json_t *root, struct saved_report *rep)
@@ -210,101 +28,15 @@ static int read_clock(struct reader *r, json_t *root, struct saved_report *rep)
 	char *clock;
 	int ret = 0;
 
-	if (get_string(r, root, "clock", "", 0, &clock))
+	if (jr_get_string(r, root, "clock", "", 0, &clock))
 		return -1;
 	if (clock && !strcmp(clock, "instructions"))
 		rep->clock_instructions = true;
 	else if (clock && strcmp(clock, "wall"))
-		ret = fail(r, "", "clock", "\"%s\" is neither \"wall\" nor \"instructions\"",
-			   clock);
+		ret = jr_fail(r, "", "clock", "\"%s\" is neither \"wall\" nor \"instructions\"",
+			      clock);
 	free(clock);
 	return ret;
-}
-
-static int get_bool(struct reader *r, json_t *obj, const char *key, const char *where,
-		    unsigned int flags, struct saved_bool *out)
-{
-	json_t *v;
-	int ret;
-
-	out->valid = false;
-	out->value = false;
-	v = lookup(r, obj, key, where, flags, "a boolean", &ret);
-	if (!v)
-		return ret;
-	if (!json_is_boolean(v))
-		return fail(r, where, key, "is %s, want a boolean", type_name(v));
-	out->valid = true;
-	out->value = json_is_true(v);
-	return 0;
-}
-
-static json_t *get_object(struct reader *r, json_t *obj, const char *key, const char *where,
-			  unsigned int flags, int *ret)
-{
-	json_t *v = lookup(r, obj, key, where, flags, "an object", ret);
-
-	if (v && !json_is_object(v)) {
-		*ret = fail(r, where, key, "is %s, want an object", type_name(v));
-		return NULL;
-	}
-	return v;
-}
-
-static json_t *get_array(struct reader *r, json_t *obj, const char *key, const char *where,
-			 unsigned int flags, int *ret)
-{
-	json_t *v = lookup(r, obj, key, where, flags, "an array", ret);
-
-	if (v && !json_is_array(v)) {
-		*ret = fail(r, where, key, "is %s, want an array", type_name(v));
-		return NULL;
-	}
-	return v;
-}
-
-/* Where a field is, for messages ("repeats[2].rings[0].wait_ns"); cut short if very long. */
-__attribute__((format(printf, 3, 4)))
-static const char *where_fmt(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return buf;
-}
-
-/* "where.key" for the fields of a nested object. */
-static const char *sub(char *buf, size_t size, const char *where, const char *key)
-{
-	return where_fmt(buf, size, "%s%s%s", where, where[0] ? "." : "", key);
-}
-
-static int get_summary(struct reader *r, json_t *obj, const char *key, const char *where,
-		       struct saved_summary *out)
-{
-	static const char *const names[] = { "total", "count", "p50", "p90", "p99", "max" };
-	__u64 *fields[] = { &out->ns.total, &out->ns.count, &out->ns.p50, &out->ns.p90,
-			    &out->ns.p99, &out->ns.max };
-	struct saved_count c;
-	char w[192];
-	json_t *v;
-	size_t i;
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	v = get_object(r, obj, key, where, F_NULLABLE, &ret);
-	if (!v)
-		return ret;
-	sub(w, sizeof(w), where, key);
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (get_count(r, v, names[i], w, F_REQUIRED, &c))
-			return -1;
-		*fields[i] = c.value;
-	}
-	out->valid = true;
-	return 0;
 }
 
 static int read_paths(struct reader *r, json_t *obj, const char *where, struct saved_ring *ring)
@@ -315,7 +47,7 @@ static int read_paths(struct reader *r, json_t *obj, const char *where, struct s
 	size_t i = 0;
 	int ret;
 
-	paths = get_object(r, obj, "paths", where, F_NULLABLE, &ret);
+	paths = jr_get_object(r, obj, "paths", where, F_NULLABLE, &ret);
 	if (!paths)
 		return ret;
 	ring->has_paths = true;
@@ -323,8 +55,8 @@ static int read_paths(struct reader *r, json_t *obj, const char *where, struct s
 		return 0;
 	ring->paths = calloc(json_object_size(paths), sizeof(*ring->paths));
 	if (!ring->paths)
-		return fail(r, where, "paths", "out of memory");
-	sub(w, sizeof(w), where, "paths");
+		return jr_fail(r, where, "paths", "out of memory");
+	jr_sub(w, sizeof(w), where, "paths");
 	json_object_foreach(paths, name, p) {
 		struct saved_path *sp = &ring->paths[i];
 		struct saved_count acq;
@@ -333,15 +65,15 @@ static int read_paths(struct reader *r, json_t *obj, const char *where, struct s
 		/* Counted first, so that saved_report_free() sees every allocation. */
 		ring->nr_paths = ++i;
 		if (!json_is_object(p))
-			return fail(r, w, name, "is %s, want an object", type_name(p));
+			return jr_fail(r, w, name, "is %s, want an object", jr_type_name(p));
 		sp->name = strdup(name);
 		if (!sp->name)
-			return fail(r, w, name, "out of memory");
-		sub(wp, sizeof(wp), w, name);
-		if (get_count(r, p, "acquisitions", wp, F_REQUIRED, &acq) ||
-		    get_count(r, p, "contended", wp, F_NULLABLE, &sp->contended) ||
-		    get_count(r, p, "wait_ns", wp, F_NULLABLE, &sp->wait_ns) ||
-		    get_count(r, p, "hold_ns", wp, F_NULLABLE, &sp->hold_ns))
+			return jr_fail(r, w, name, "out of memory");
+		jr_sub(wp, sizeof(wp), w, name);
+		if (jr_get_count(r, p, "acquisitions", wp, F_REQUIRED, &acq) ||
+		    jr_get_count(r, p, "contended", wp, F_NULLABLE, &sp->contended) ||
+		    jr_get_count(r, p, "wait_ns", wp, F_NULLABLE, &sp->wait_ns) ||
+		    jr_get_count(r, p, "hold_ns", wp, F_NULLABLE, &sp->hold_ns))
 			return -1;
 		sp->acquisitions = acq.value;
 	}
@@ -355,19 +87,19 @@ static int read_flags(struct reader *r, json_t *obj, const char *where, struct s
 	char w[192];
 	int ret;
 
-	flags = get_array(r, obj, "flags", where, F_REQUIRED, &ret);
+	flags = jr_get_array(r, obj, "flags", where, F_REQUIRED, &ret);
 	if (!flags)
 		return ret;
 	json_array_foreach(flags, i, f) {
 		if (!json_is_string(f)) {
-			where_fmt(w, sizeof(w), "%s.flags[%zu]", where, i);
-			return fail(r, w, NULL, "is %s, want a string", type_name(f));
+			jr_where_fmt(w, sizeof(w), "%s.flags[%zu]", where, i);
+			return jr_fail(r, w, NULL, "is %s, want a string", jr_type_name(f));
 		}
 		len += json_string_length(f) + 1;
 	}
 	ring->flags = malloc(len);
 	if (!ring->flags)
-		return fail(r, where, "flags", "out of memory");
+		return jr_fail(r, where, "flags", "out of memory");
 	ring->flags[0] = '\0';
 	len = 0;
 	json_array_foreach(flags, i, f) {
@@ -419,31 +151,31 @@ static int read_ring(struct reader *r, json_t *obj, const char *where, struct sa
 	size_t i;
 
 	if (!json_is_object(obj))
-		return fail(r, where, NULL, "is %s, want an object", type_name(obj));
-	if (get_int(r, obj, "pid", where, 0, INT_MAX, &ring->pid) ||
-	    get_int(r, obj, "fd", where, -1, INT_MAX, &ring->fd) || read_flags(r, obj, where, ring))
+		return jr_fail(r, where, NULL, "is %s, want an object", jr_type_name(obj));
+	if (jr_get_int(r, obj, "pid", where, 0, INT_MAX, &ring->pid) ||
+	    jr_get_int(r, obj, "fd", where, -1, INT_MAX, &ring->fd) || read_flags(r, obj, where, ring))
 		return -1;
 	for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
-		if (get_string(r, obj, strings[i].key, where, F_NULLABLE, strings[i].out))
+		if (jr_get_string(r, obj, strings[i].key, where, F_NULLABLE, strings[i].out))
 			return -1;
 	}
 	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
-		if (get_count(r, obj, counts[i].key, where, F_NULLABLE, counts[i].out))
+		if (jr_get_count(r, obj, counts[i].key, where, F_NULLABLE, counts[i].out))
 			return -1;
 	}
-	if (get_count_max(r, obj, "setup_flags", where, F_NULLABLE, UINT32_MAX,
-			  &ring->setup_flags) ||
-	    get_count_max(r, obj, "sq_entries", where, F_NULLABLE, UINT32_MAX, &ring->sq_entries) ||
-	    get_count_max(r, obj, "cq_entries", where, F_NULLABLE, UINT32_MAX, &ring->cq_entries) ||
-	    get_count_max(r, obj, "submitter_tid", where, F_NULLABLE, INT_MAX,
-			  &ring->submitter_tid) ||
-	    get_bool(r, obj, "open_at_end", where, F_NULLABLE, &ring->open_at_end) ||
-	    get_bool(r, obj, "sqes_complete", where, F_NULLABLE, &ring->sqes_complete) ||
-	    get_share(r, obj, "owner_other_cpu_share", where, &ring->has_owner_share,
-		      &ring->owner_other_cpu_share) ||
-	    get_summary(r, obj, "wait_ns", where, &ring->wait) ||
-	    get_summary(r, obj, "hold_ns", where, &ring->hold) ||
-	    get_summary(r, obj, "acquire_wait_ns", where, &ring->acquire_wait))
+	if (jr_get_count_max(r, obj, "setup_flags", where, F_NULLABLE, UINT32_MAX,
+			     &ring->setup_flags) ||
+	    jr_get_count_max(r, obj, "sq_entries", where, F_NULLABLE, UINT32_MAX, &ring->sq_entries) ||
+	    jr_get_count_max(r, obj, "cq_entries", where, F_NULLABLE, UINT32_MAX, &ring->cq_entries) ||
+	    jr_get_count_max(r, obj, "submitter_tid", where, F_NULLABLE, INT_MAX,
+			     &ring->submitter_tid) ||
+	    jr_get_bool(r, obj, "open_at_end", where, F_NULLABLE, &ring->open_at_end) ||
+	    jr_get_bool(r, obj, "sqes_complete", where, F_NULLABLE, &ring->sqes_complete) ||
+	    jr_get_share(r, obj, "owner_other_cpu_share", where, &ring->has_owner_share,
+		         &ring->owner_other_cpu_share) ||
+	    jr_get_summary(r, obj, "wait_ns", where, &ring->wait) ||
+	    jr_get_summary(r, obj, "hold_ns", where, &ring->hold) ||
+	    jr_get_summary(r, obj, "acquire_wait_ns", where, &ring->acquire_wait))
 		return -1;
 	return read_paths(r, obj, where, ring);
 }
@@ -465,7 +197,7 @@ static int index_rings(struct reader *r, const char *where, struct saved_run *ru
 
 	run->by_flags = malloc(run->nr_rings * sizeof(*run->by_flags));
 	if (!run->by_flags)
-		return fail(r, where, "rings", "out of memory");
+		return jr_fail(r, where, "rings", "out of memory");
 	for (i = 0; i < run->nr_rings; i++)
 		run->by_flags[i] = &run->rings[i];
 	qsort(run->by_flags, run->nr_rings, sizeof(*run->by_flags), by_flags_cmp);
@@ -506,38 +238,38 @@ static int read_run(struct reader *r, json_t *obj, const char *where, bool top,
 	size_t i;
 	int ret;
 
-	if (get_count(r, obj, "duration_ns", where, F_REQUIRED, &c))
+	if (jr_get_count(r, obj, "duration_ns", where, F_REQUIRED, &c))
 		return -1;
 	run->duration_ns = c.value;
-	if (get_bool(r, obj, "partial", where, F_OPTIONAL, &partial))
+	if (jr_get_bool(r, obj, "partial", where, F_OPTIONAL, &partial))
 		return -1;
 	run->partial = partial.value;
-	if (!top && get_count_max(r, obj, "exit_status", where, F_NULLABLE, 255, &run->exit_status))
+	if (!top && jr_get_count_max(r, obj, "exit_status", where, F_NULLABLE, 255, &run->exit_status))
 		return -1;
-	sampled = get_object(r, obj, "sampled", where, F_NULLABLE, &ret);
+	sampled = jr_get_object(r, obj, "sampled", where, F_NULLABLE, &ret);
 	if (ret)
 		return -1;
 	if (sampled) {
-		sub(w, sizeof(w), where, "sampled");
+		jr_sub(w, sizeof(w), where, "sampled");
 		run->has_sampled = true;
-		if (get_count(r, sampled, "samples", w, F_NULLABLE, &run->samples) ||
-		    get_count(r, sampled, "lock_samples", w, F_NULLABLE, &run->lock_samples) ||
-		    get_count_max(r, sampled, "freq_hz", w, F_NULLABLE, UINT32_MAX,
-				  &run->freq_hz) ||
-		    get_share(r, sampled, "lock_share", w, &run->has_lock_share, &run->lock_share))
+		if (jr_get_count(r, sampled, "samples", w, F_NULLABLE, &run->samples) ||
+		    jr_get_count(r, sampled, "lock_samples", w, F_NULLABLE, &run->lock_samples) ||
+		    jr_get_count_max(r, sampled, "freq_hz", w, F_NULLABLE, UINT32_MAX,
+				     &run->freq_hz) ||
+		    jr_get_share(r, sampled, "lock_share", w, &run->has_lock_share, &run->lock_share))
 			return -1;
 	}
-	rings = get_array(r, obj, "rings", where, F_REQUIRED, &ret);
+	rings = jr_get_array(r, obj, "rings", where, F_REQUIRED, &ret);
 	if (!rings)
 		return -1;
 	if (!json_array_size(rings))
 		return 0;
 	run->rings = calloc(json_array_size(rings), sizeof(*run->rings));
 	if (!run->rings)
-		return fail(r, where, "rings", "out of memory");
+		return jr_fail(r, where, "rings", "out of memory");
 	json_array_foreach(rings, i, ring) {
 		run->nr_rings = i + 1;
-		where_fmt(w, sizeof(w), "%s%srings[%zu]", where, where[0] ? "." : "", i);
+		jr_where_fmt(w, sizeof(w), "%s%srings[%zu]", where, where[0] ? "." : "", i);
 		if (read_ring(r, ring, w, &run->rings[i]))
 			return -1;
 	}
@@ -550,14 +282,14 @@ static int read_target(struct reader *r, json_t *root, struct saved_report *rep)
 	json_t *target;
 	int ret;
 
-	target = get_object(r, root, "target", "", F_NULLABLE, &ret);
+	target = jr_get_object(r, root, "target", "", F_NULLABLE, &ret);
 	if (!target)
 		return ret;
-	if (get_bool(r, target, "all", "target", F_NULLABLE, &all) ||
-	    get_count_max(r, target, "pid", "target", F_NULLABLE, INT_MAX, &rep->target_pid) ||
-	    get_string(r, target, "command", "target", F_NULLABLE, &rep->target_command) ||
-	    get_count_max(r, target, "exit_status", "target", F_NULLABLE, 255,
-			  &rep->run.exit_status))
+	if (jr_get_bool(r, target, "all", "target", F_NULLABLE, &all) ||
+	    jr_get_count_max(r, target, "pid", "target", F_NULLABLE, INT_MAX, &rep->target_pid) ||
+	    jr_get_string(r, target, "command", "target", F_NULLABLE, &rep->target_command) ||
+	    jr_get_count_max(r, target, "exit_status", "target", F_NULLABLE, 255,
+			     &rep->run.exit_status))
 		return -1;
 	rep->target_all = all.value;
 	return 0;
@@ -571,25 +303,25 @@ static int read_backends(struct reader *r, json_t *root, struct saved_report *re
 	size_t i = 0;
 	int ret;
 
-	backends = get_object(r, root, "backends", "", F_NULLABLE, &ret);
+	backends = jr_get_object(r, root, "backends", "", F_NULLABLE, &ret);
 	if (!backends || !json_object_size(backends))
 		return ret;
 	rep->backends = calloc(json_object_size(backends), sizeof(*rep->backends));
 	if (!rep->backends)
-		return fail(r, "", "backends", "out of memory");
+		return jr_fail(r, "", "backends", "out of memory");
 	json_object_foreach(backends, name, b) {
 		struct saved_backend *sb = &rep->backends[i];
 		struct saved_bool active;
 
 		rep->nr_backends = ++i;
 		if (!json_is_object(b))
-			return fail(r, "backends", name, "is %s, want an object", type_name(b));
+			return jr_fail(r, "backends", name, "is %s, want an object", jr_type_name(b));
 		sb->name = strdup(name);
 		if (!sb->name)
-			return fail(r, "backends", name, "out of memory");
-		sub(w, sizeof(w), "backends", name);
-		if (get_bool(r, b, "active", w, F_REQUIRED, &active) ||
-		    get_string(r, b, "reason", w, F_NULLABLE, &sb->reason))
+			return jr_fail(r, "backends", name, "out of memory");
+		jr_sub(w, sizeof(w), "backends", name);
+		if (jr_get_bool(r, b, "active", w, F_REQUIRED, &active) ||
+		    jr_get_string(r, b, "reason", w, F_NULLABLE, &sb->reason))
 			return -1;
 		sb->active = active.value;
 	}
@@ -603,12 +335,12 @@ static int read_lost(struct reader *r, json_t *root, struct saved_report *rep)
 	size_t i = 0;
 	int ret;
 
-	lost = get_object(r, root, "lost", "", F_NULLABLE, &ret);
+	lost = jr_get_object(r, root, "lost", "", F_NULLABLE, &ret);
 	if (!lost || !json_object_size(lost))
 		return ret;
 	rep->lost = calloc(json_object_size(lost), sizeof(*rep->lost));
 	if (!rep->lost)
-		return fail(r, "", "lost", "out of memory");
+		return jr_fail(r, "", "lost", "out of memory");
 	json_object_foreach(lost, name, v) {
 		struct saved_counter *c = &rep->lost[i];
 		struct saved_count n;
@@ -616,8 +348,8 @@ static int read_lost(struct reader *r, json_t *root, struct saved_report *rep)
 		rep->nr_lost = ++i;
 		c->name = strdup(name);
 		if (!c->name)
-			return fail(r, "lost", name, "out of memory");
-		if (get_count(r, lost, name, "lost", F_REQUIRED, &n))
+			return jr_fail(r, "lost", name, "out of memory");
+		if (jr_get_count(r, lost, name, "lost", F_REQUIRED, &n))
 			return -1;
 		c->value = n.value;
 	}
@@ -634,15 +366,15 @@ static int read_overhead(struct reader *r, json_t *root, struct saved_report *re
 	json_t *obj;
 	int ret;
 
-	obj = get_object(r, root, "overhead", "", F_OPTIONAL, &ret);
+	obj = jr_get_object(r, root, "overhead", "", F_OPTIONAL, &ret);
 	if (!obj)
 		return ret;
-	if (get_bool(r, obj, "measured", "overhead", F_REQUIRED, &measured) ||
-	    get_string(r, obj, "reason", "overhead", F_NULLABLE, &why) ||
-	    get_count(r, obj, "bpf_runs", "overhead", F_NULLABLE, &runs) ||
-	    get_count(r, obj, "bpf_run_ns", "overhead", F_NULLABLE, &run_ns) ||
-	    get_count(r, obj, "target_cpu_ns", "overhead", F_NULLABLE, &cpu) ||
-	    get_string(r, obj, "target_cpu_source", "overhead", F_NULLABLE, &source)) {
+	if (jr_get_bool(r, obj, "measured", "overhead", F_REQUIRED, &measured) ||
+	    jr_get_string(r, obj, "reason", "overhead", F_NULLABLE, &why) ||
+	    jr_get_count(r, obj, "bpf_runs", "overhead", F_NULLABLE, &runs) ||
+	    jr_get_count(r, obj, "bpf_run_ns", "overhead", F_NULLABLE, &run_ns) ||
+	    jr_get_count(r, obj, "target_cpu_ns", "overhead", F_NULLABLE, &cpu) ||
+	    jr_get_string(r, obj, "target_cpu_source", "overhead", F_NULLABLE, &source)) {
 		free(why);
 		free(source);
 		return -1;
@@ -668,7 +400,7 @@ static int read_programs(struct reader *r, json_t *root, struct saved_report *re
 	size_t i = 0;
 	int ret;
 
-	programs = get_object(r, root, "programs", "", F_NULLABLE, &ret);
+	programs = jr_get_object(r, root, "programs", "", F_NULLABLE, &ret);
 	if (!programs)
 		return ret;
 	rep->has_programs = true;
@@ -676,21 +408,21 @@ static int read_programs(struct reader *r, json_t *root, struct saved_report *re
 		return 0;
 	rep->programs = calloc(json_object_size(programs), sizeof(*rep->programs));
 	if (!rep->programs)
-		return fail(r, "", "programs", "out of memory");
+		return jr_fail(r, "", "programs", "out of memory");
 	json_object_foreach(programs, name, p) {
 		struct saved_program *sp = &rep->programs[i];
 		struct saved_count runs, run_ns, misses;
 
 		rep->nr_programs = ++i;
 		if (!json_is_object(p))
-			return fail(r, "programs", name, "is %s, want an object", type_name(p));
+			return jr_fail(r, "programs", name, "is %s, want an object", jr_type_name(p));
 		sp->name = strdup(name);
 		if (!sp->name)
-			return fail(r, "programs", name, "out of memory");
-		sub(w, sizeof(w), "programs", name);
-		if (get_count(r, p, "runs", w, F_REQUIRED, &runs) ||
-		    get_count(r, p, "run_ns", w, F_REQUIRED, &run_ns) ||
-		    get_count(r, p, "misses", w, F_REQUIRED, &misses))
+			return jr_fail(r, "programs", name, "out of memory");
+		jr_sub(w, sizeof(w), "programs", name);
+		if (jr_get_count(r, p, "runs", w, F_REQUIRED, &runs) ||
+		    jr_get_count(r, p, "run_ns", w, F_REQUIRED, &run_ns) ||
+		    jr_get_count(r, p, "misses", w, F_REQUIRED, &misses))
 			return -1;
 		sp->runs = runs.value;
 		sp->run_ns = run_ns.value;
@@ -713,18 +445,18 @@ static int check_first_repeat(struct reader *r, json_t *root, json_t *first,
 	json_t *sampled = json_object_get(first, "sampled"), *top_sampled;
 
 	if (!json_equal(json_object_get(root, "rings"), json_object_get(first, "rings")))
-		return fail(r, "repeats[0]", "rings", "%s", why);
+		return jr_fail(r, "repeats[0]", "rings", "%s", why);
 	if (top->duration_ns != one->duration_ns)
-		return fail(r, "repeats[0]", "duration_ns", "%s", why);
+		return jr_fail(r, "repeats[0]", "duration_ns", "%s", why);
 	if (top->partial != one->partial)
-		return fail(r, "repeats[0]", "partial", "%s", why);
+		return jr_fail(r, "repeats[0]", "partial", "%s", why);
 	if (top->exit_status.valid != one->exit_status.valid ||
 	    top->exit_status.value != one->exit_status.value)
-		return fail(r, "repeats[0]", "exit_status", "%s", why);
+		return jr_fail(r, "repeats[0]", "exit_status", "%s", why);
 	/* Reports of earlier versions keep "sampled" at the top level only. */
 	top_sampled = json_object_get(root, "sampled");
 	if (sampled && !json_equal(sampled, top_sampled ? top_sampled : json_null()))
-		return fail(r, "repeats[0]", "sampled", "%s", why);
+		return jr_fail(r, "repeats[0]", "sampled", "%s", why);
 	return 0;
 }
 
@@ -736,32 +468,32 @@ static int read_repeats(struct reader *r, json_t *root, struct saved_report *rep
 	size_t i;
 	int ret;
 
-	if (get_count_max(r, root, "repeat", "", F_NULLABLE, INT_MAX, &repeat))
+	if (jr_get_count_max(r, root, "repeat", "", F_NULLABLE, INT_MAX, &repeat))
 		return -1;
 	if (repeat.valid && !repeat.value)
-		return fail(r, "", "repeat", "0 is out of range [1, %d]", INT_MAX);
-	repeats = get_array(r, root, "repeats", "", F_NULLABLE, &ret);
+		return jr_fail(r, "", "repeat", "0 is out of range [1, %d]", INT_MAX);
+	repeats = jr_get_array(r, root, "repeats", "", F_NULLABLE, &ret);
 	if (ret)
 		return -1;
 	if (!repeats) {
 		if (repeat.valid && repeat.value != 1)
-			return fail(r, "", "repeat", "is %llu but there is no \"repeats\" array",
-				    (unsigned long long)repeat.value);
+			return jr_fail(r, "", "repeat", "is %llu but there is no \"repeats\" array",
+				       (unsigned long long)repeat.value);
 		return 0;
 	}
 	if (!json_array_size(repeats))
-		return fail(r, "", "repeats", "is empty");
+		return jr_fail(r, "", "repeats", "is empty");
 	if (repeat.valid && repeat.value != json_array_size(repeats))
-		return fail(r, "", "repeat", "is %llu but \"repeats\" holds %zu runs",
-			    (unsigned long long)repeat.value, json_array_size(repeats));
+		return jr_fail(r, "", "repeat", "is %llu but \"repeats\" holds %zu runs",
+			       (unsigned long long)repeat.value, json_array_size(repeats));
 	rep->repeats = calloc(json_array_size(repeats), sizeof(*rep->repeats));
 	if (!rep->repeats)
-		return fail(r, "", "repeats", "out of memory");
+		return jr_fail(r, "", "repeats", "out of memory");
 	json_array_foreach(repeats, i, one) {
 		rep->nr_repeats = i + 1;
-		where_fmt(w, sizeof(w), "repeats[%zu]", i);
+		jr_where_fmt(w, sizeof(w), "repeats[%zu]", i);
 		if (!json_is_object(one))
-			return fail(r, w, NULL, "is %s, want an object", type_name(one));
+			return jr_fail(r, w, NULL, "is %s, want an object", jr_type_name(one));
 		if (read_run(r, one, w, false, &rep->repeats[i]))
 			return -1;
 	}
@@ -774,19 +506,19 @@ static int read_root(struct reader *r, json_t *root, struct saved_report *rep)
 	int ret;
 
 	if (!json_is_object(root))
-		return fail(r, "top level", NULL, "is %s, want an object", type_name(root));
-	if (get_string(r, root, "schema", "", F_REQUIRED, &schema))
+		return jr_fail(r, "top level", NULL, "is %s, want an object", jr_type_name(root));
+	if (jr_get_string(r, root, "schema", "", F_REQUIRED, &schema))
 		return -1;
 	ret = strcmp(schema, REPORT_SCHEMA);
 	if (ret)
-		fail(r, "", "schema", "\"%s\" is not \"%s\"", schema, REPORT_SCHEMA);
+		jr_fail(r, "", "schema", "\"%s\" is not \"%s\"", schema, REPORT_SCHEMA);
 	free(schema);
 	if (ret)
 		return -1;
-	if (get_string(r, root, "kernel", "", F_REQUIRED, &rep->kernel) ||
+	if (jr_get_string(r, root, "kernel", "", F_REQUIRED, &rep->kernel) ||
 	    read_clock(r, root, rep) ||
-	    get_string(r, root, "label", "", F_NULLABLE, &rep->label) ||
-	    get_string(r, root, "partial_reason", "", F_NULLABLE, &rep->partial_reason) ||
+	    jr_get_string(r, root, "label", "", F_NULLABLE, &rep->label) ||
+	    jr_get_string(r, root, "partial_reason", "", F_NULLABLE, &rep->partial_reason) ||
 	    read_target(r, root, rep) || read_backends(r, root, rep) || read_lost(r, root, rep) ||
 	    read_overhead(r, root, rep) || read_programs(r, root, rep) ||
 	    read_run(r, root, "", true, &rep->run))
@@ -807,105 +539,19 @@ int saved_report_parse(const char *buf, size_t len, const char *name, struct sav
 	for (i = 0; i < len && buf[i] && strchr(" \t\r\n", buf[i]); i++)
 		;
 	if (i == len)
-		return fail(&r, "empty file", NULL, "no JSON in it");
+		return jr_fail(&r, "empty file", NULL, "no JSON in it");
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		/* jansson's words for input that stops early, whatever the token before. */
 		if (strstr(jerr.text, "end of file") || strstr(jerr.text, "premature end of input"))
-			return fail(&r, "truncated JSON", NULL, "%s", jerr.text);
-		return fail(&r, "not valid JSON", NULL, "line %d column %d: %s", jerr.line,
-			    jerr.column, jerr.text);
+			return jr_fail(&r, "truncated JSON", NULL, "%s", jerr.text);
+		return jr_fail(&r, "not valid JSON", NULL, "line %d column %d: %s", jerr.line,
+			       jerr.column, jerr.text);
 	}
 	ret = read_root(&r, root, rep);
 	json_decref(root);
 	if (ret)
 		saved_report_free(rep);
-	return ret;
-}
-
-static int not_regular(struct reader *r, mode_t mode)
-{
-	return fail(r, "not a regular file", NULL, "%s",
-		    S_ISDIR(mode) ? "a directory" :
-		    S_ISFIFO(mode) ? "a FIFO or pipe (save the report to a file first)" :
-		    S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device" :
-		    S_ISSOCK(mode) ? "a socket" : "of an unknown type");
-}
-
-static int too_large(struct reader *r)
-{
-	return fail(r, "too large", NULL, "more than %lu MiB, the most a report may have",
-		    SAVED_MAX_FILE_BYTES >> 20);
-}
-
-int saved_report_load(const char *path, struct saved_report *rep, char *err, size_t err_size)
-{
-	struct reader r = { .name = path, .err = err, .err_size = err_size };
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-	struct stat st;
-	int fd, ret;
-
-	memset(rep, 0, sizeof(*rep));
-	/*
-	 * Regular files only, checked before opening: opening a FIFO waits for a writer, a device
-	 * can act on being opened, and neither has a size to check against the limit.
-	 */
-	if (stat(path, &st))
-		return fail(&r, "cannot open", NULL, "%s", strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return not_regular(&r, st.st_mode);
-	if ((size_t)st.st_size > SAVED_MAX_FILE_BYTES)
-		return too_large(&r);
-	/* O_NONBLOCK: a FIFO put in its place since stat() does not hang the open. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return fail(&r, "cannot open", NULL, "%s", strerror(errno));
-	if (fstat(fd, &st)) {
-		ret = fail(&r, "cannot read", NULL, "%s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = not_regular(&r, st.st_mode);
-		goto out;
-	}
-	/* A file that grows while it is read (or a /proc file, of size 0) meets the limit here. */
-	for (;;) {
-		ssize_t n;
-
-		if (len > SAVED_MAX_FILE_BYTES) {
-			ret = too_large(&r);
-			goto out;
-		}
-		if (len == cap) {
-			char *bigger;
-
-			/* One byte past the limit tells a file of exactly the limit from more. */
-			cap = cap ? cap * 2 : 65536;
-			if (cap > SAVED_MAX_FILE_BYTES + 1)
-				cap = SAVED_MAX_FILE_BYTES + 1;
-			bigger = realloc(buf, cap);
-			if (!bigger) {
-				ret = fail(&r, "cannot read", NULL, "out of memory");
-				goto out;
-			}
-			buf = bigger;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = fail(&r, "cannot read", NULL, "%s", strerror(errno));
-			goto out;
-		}
-		if (!n)
-			break;
-		len += n;
-	}
-	ret = saved_report_parse(buf, len, path, rep, err, err_size);
-out:
-	free(buf);
-	close(fd);
 	return ret;
 }
 
