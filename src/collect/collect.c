@@ -223,7 +223,8 @@ static void read_ring(struct session *s, __u32 slot, struct ring_report *r)
 
 /*
  * Per-ring sums over the aggregated stacks: the exact backend's paths, the sampled hold time,
- * and how many samples were in lock code called from io_uring.
+ * and how many samples were in lock code called from io_uring, by the kernel path that called
+ * it.
  */
 static void read_stack_stats(struct session *s, struct report *rep)
 {
@@ -234,6 +235,7 @@ static void read_stack_stats(struct session *s, struct report *rep)
 	for (i = 0; i < rep->nr_rings; i++)
 		rep->rings[i].samples_held = 0;
 	rep->lock_samples = 0;
+	memset(rep->lock_samples_path, 0, sizeof(rep->lock_samples_path));
 	while (!bpf_map__get_next_key(s->skel->maps.stack_stats, prev, &next, sizeof(next))) {
 		key = next;
 		prev = &key;
@@ -249,8 +251,10 @@ static void read_stack_stats(struct session *s, struct report *rep)
 		if (key.kind == STACK_SAMPLE) {
 			if (key.slot < rep->nr_rings)
 				rep->rings[key.slot].samples_held += st.count;
-			if (stack_lock_code(s, key.stack_id))
+			if (stack_lock_code(s, key.stack_id)) {
 				rep->lock_samples += st.count;
+				rep->lock_samples_path[stack_path(s, key.stack_id)] += st.count;
+			}
 			continue;
 		}
 	}

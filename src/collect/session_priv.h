@@ -136,6 +136,8 @@ enum lock_path caller_path(struct session *s, __u64 ip);
 
 /* Is a sampled kernel stack in mutex code called from io_uring? Cached per stack id. */
 bool stack_lock_code(struct session *s, __s32 stack_id);
+/* Path of a kernel stack (an acquisition's, or a sample's in lock code), once per stack id. */
+enum lock_path stack_path(struct session *s, __s32 stack_id);
 
 /* A ring's call site entry i (EXACT_CALLERS: the one for unknown or overflowing sites). */
 static inline const struct exact_caller *exact_caller(const struct exact_ring *e, size_t i)

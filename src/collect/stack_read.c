@@ -119,8 +119,7 @@ bool stack_lock_code(struct session *s, __s32 stack_id)
 	return s->stack_lock[stack_id];
 }
 
-/* Path of an acquisition stack, classified once per stack id. */
-static enum lock_path stack_path(struct session *s, __s32 stack_id)
+enum lock_path stack_path(struct session *s, __s32 stack_id)
 {
 	__u64 frames[MAX_STACK_DEPTH] = {};
 

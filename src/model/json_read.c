@@ -228,6 +228,33 @@ const struct saved_ring *saved_run_find(const struct saved_run *run, const char 
 }
 
 /* The fields of one run: the top level (exit status under "target") or a repeat. */
+/* "lock_samples_by_path" (absent from reports of earlier versions): {PATH: samples}. */
+static int read_lock_paths(struct reader *r, json_t *sampled, const char *where,
+			   struct saved_run *run)
+{
+	json_t *by_path, *v;
+	const char *name;
+	char w[256];
+	int ret;
+
+	by_path = jr_get_object(r, sampled, "lock_samples_by_path", where, F_NULLABLE, &ret);
+	if (!by_path)
+		return ret;
+	jr_sub(w, sizeof(w), where, "lock_samples_by_path");
+	json_object_foreach(by_path, name, v) {
+		enum lock_path p = path_by_name(name);
+		struct saved_count n;
+
+		if (p == PATH_COUNT)
+			return jr_fail(r, w, name, "is not a kernel path this version knows");
+		if (jr_get_count(r, by_path, name, w, F_REQUIRED, &n))
+			return -1;
+		run->lock_samples_path[p] = n.value;
+	}
+	run->has_lock_paths = true;
+	return 0;
+}
+
 static int read_run(struct reader *r, json_t *obj, const char *where, bool top,
 		    struct saved_run *run)
 {
@@ -256,7 +283,8 @@ static int read_run(struct reader *r, json_t *obj, const char *where, bool top,
 		    jr_get_count(r, sampled, "lock_samples", w, F_NULLABLE, &run->lock_samples) ||
 		    jr_get_count_max(r, sampled, "freq_hz", w, F_NULLABLE, UINT32_MAX,
 				     &run->freq_hz) ||
-		    jr_get_share(r, sampled, "lock_share", w, &run->has_lock_share, &run->lock_share))
+		    jr_get_share(r, sampled, "lock_share", w, &run->has_lock_share, &run->lock_share) ||
+		    read_lock_paths(r, sampled, w, run))
 			return -1;
 	}
 	rings = jr_get_array(r, obj, "rings", where, F_REQUIRED, &ret);

@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include "hist.h"
 #include "lost.h"
+#include "paths.h"
 
 /*
  * Largest file read (a regular file; pipes and devices are refused): a --repeat 1000 run of
@@ -110,6 +111,9 @@ struct saved_run {
 	struct saved_count freq_hz;
 	bool has_lock_share;
 	double lock_share;
+	/* "lock_samples_by_path": lock_samples by the kernel path that called the lock code. */
+	bool has_lock_paths;
+	__u64 lock_samples_path[PATH_COUNT];
 	size_t nr_rings;
 	struct saved_ring *rings;
 	/* The rings sorted by flags, then order: saved_run_find() looks them up in log time. */

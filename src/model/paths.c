@@ -81,6 +81,22 @@ const char *path_name(enum lock_path path)
 	return path < PATH_COUNT ? path_names[path] : "?";
 }
 
+enum lock_path path_by_name(const char *name)
+{
+	int p;
+
+	for (p = 0; p < PATH_COUNT; p++) {
+		if (!strcmp(path_names[p], name))
+			return p;
+	}
+	return PATH_COUNT;
+}
+
+bool path_elided(enum lock_path path)
+{
+	return path == PATH_SUBMIT || path == PATH_TASK_WORK || path == PATH_LOCAL_WORK;
+}
+
 enum lock_path path_of_function(const char *function)
 {
 	size_t i, len = strcspn(function, ".");

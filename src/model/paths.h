@@ -2,6 +2,7 @@
 #ifndef URINGLOCKSTAT_PATHS_H
 #define URINGLOCKSTAT_PATHS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "kallsyms.h"
@@ -27,6 +28,15 @@ enum lock_path {
 };
 
 const char *path_name(enum lock_path path);
+
+/* The path named `name` ("submit", ...), or PATH_COUNT. */
+enum lock_path path_by_name(const char *name);
+
+/*
+ * Does SINGLE_ISSUER lock elision (patches/si-nolock) remove this path's acquisitions for the
+ * ring's submitter? The submit path, task work and local work.
+ */
+bool path_elided(enum lock_path path);
 
 /* Path of the kernel function `function` (suffixes like .isra.0 ignored), or PATH_COUNT. */
 enum lock_path path_of_function(const char *function);

@@ -102,3 +102,40 @@ const char *fmt_share_ci(double lo, double hi, char *buf, size_t size)
 	snprintf(buf, size, "%.*f-%.*f%%", digits, 100.0 * lo, digits, 100.0 * hi);
 	return buf;
 }
+
+void lock_paths_print(FILE *out, const __u64 *by_path, __u64 samples)
+{
+	__u64 elided = 0, in_lock = 0;
+	const char *sep = "";
+	double lo, hi;
+	char b[32];
+	int p;
+
+	for (p = 0; p < PATH_COUNT; p++) {
+		in_lock += by_path[p];
+		elided += path_elided(p) ? by_path[p] : 0;
+	}
+	if (!in_lock || !samples)
+		return;
+	fprintf(out, "  lock code by calling path:");
+	for (p = 0; p < PATH_COUNT; p++) {
+		if (!by_path[p])
+			continue;
+		fprintf(out, "%s %s %llu (%.2f%%)", sep, path_name(p),
+			(unsigned long long)by_path[p], 100.0 * by_path[p] / samples);
+		sep = ",";
+	}
+	fprintf(out, "\n  on the paths SINGLE_ISSUER elision removes (");
+	sep = "";
+	for (p = 0; p < PATH_COUNT; p++) {
+		if (path_elided(p)) {
+			fprintf(out, "%s%s", sep, path_name(p));
+			sep = ", ";
+		}
+	}
+	fprintf(out, "): %llu samples, %.2f%%", (unsigned long long)elided,
+		100.0 * elided / samples);
+	if (stats_wilson95(elided, samples, &lo, &hi))
+		fprintf(out, " (95%% interval %s)", fmt_share_ci(lo, hi, b, sizeof(b)));
+	fprintf(out, "\n");
+}

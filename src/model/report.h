@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <linux/types.h>
 #include "uringlockstat.h"
 #include "hist.h"
@@ -100,6 +101,7 @@ struct report {
 	__u32 freq_hz;       /* sample backend's frequency, 0 when it did not run */
 	__u64 samples;       /* samples of the target's threads */
 	__u64 lock_samples;  /* ... in mutex code called from io_uring */
+	__u64 lock_samples_path[PATH_COUNT]; /* ... by the kernel path that called it */
 	struct backend_status backends[BACKEND_COUNT];
 	struct bpf_failures failures;
 	__u64 snapshot_failures; /* iterator reads that failed */
@@ -149,6 +151,14 @@ bool ring_owner_other_cpu_share(const struct ring_report *ring, double *out);
  * false when there are no samples. Shared by the live report and `report`.
  */
 bool sampled_hold_ci95(__u64 held, __u64 samples, __u32 freq_hz, double *lo_ns, double *hi_ns);
+
+/*
+ * The samples in lock code by the kernel path that called it (by_path: PATH_COUNT counts) of
+ * `samples` samples, and their sum on the paths SINGLE_ISSUER elision removes, each share with
+ * its 95% interval: lines of the text report, live and saved alike. Nothing when no sample was
+ * in lock code.
+ */
+void lock_paths_print(FILE *out, const __u64 *by_path, __u64 samples);
 
 /* Text of a 95% interval of a share, as percentages: "22.9-31.7%". */
 const char *fmt_share_ci(double lo, double hi, char *buf, size_t size);

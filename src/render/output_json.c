@@ -248,6 +248,37 @@ static json_t *overhead_json(const struct report *rep)
 			 json_real((double)o->run_ns / o->target_cpu_ns) : json_null());
 }
 
+/*
+ * The sample backend's estimates: the lock share, and its samples by the kernel path that
+ * called the lock code, with their sum on the paths SINGLE_ISSUER elision removes.
+ */
+static json_t *sampled_json(const struct report *rep)
+{
+	json_t *by_path = json_object(), *elided_paths = json_array();
+	__u64 elided = 0;
+	int p;
+
+	for (p = 0; p < PATH_COUNT; p++) {
+		if (rep->lock_samples_path[p])
+			json_object_set_new(by_path, path_name(p), json_u64(rep->lock_samples_path[p]));
+		if (path_elided(p)) {
+			elided += rep->lock_samples_path[p];
+			json_array_append_new(elided_paths, json_string(path_name(p)));
+		}
+	}
+	return json_pack("{s:o,s:o,s:o,s:o,s:i,s:s,s:o,s:o,s:o,s:o,s:o}", "samples",
+			 json_u64(rep->samples), "lock_samples", json_u64(rep->lock_samples),
+			 "lock_share",
+			 rep->samples ? json_real((double)rep->lock_samples / rep->samples)
+				      : json_null(),
+			 "lock_share_ci95", ci95_json(rep->lock_samples, rep->samples), "freq_hz",
+			 rep->freq_hz, "method", "sampled estimate", "lock_samples_by_path", by_path,
+			 "elided_paths", elided_paths, "elided_lock_samples", json_u64(elided),
+			 "elided_lock_share",
+			 rep->samples ? json_real((double)elided / rep->samples) : json_null(),
+			 "elided_lock_share_ci95", ci95_json(elided, rep->samples));
+}
+
 json_t *report_to_json(const struct report *rep, bool addresses)
 {
 	json_t *root = json_object(), *backends = json_object(), *lost = json_object();
@@ -295,15 +326,7 @@ json_t *report_to_json(const struct report *rep, bool addresses)
 		json_object_set_new(lost, lost_counts[i].name, json_u64(lost_counts[i].value));
 	json_object_set_new(root, "lost", lost);
 	if (rep->backends[BACKEND_SAMPLE].active && rep->freq_hz)
-		json_object_set_new(root, "sampled",
-				    json_pack("{s:o,s:o,s:o,s:o,s:i,s:s}", "samples",
-					      json_u64(rep->samples), "lock_samples",
-					      json_u64(rep->lock_samples), "lock_share",
-					      rep->samples ? json_real((double)rep->lock_samples /
-								       rep->samples)
-							   : json_null(),
-					      "lock_share_ci95", ci95_json(rep->lock_samples, rep->samples),
-					      "freq_hz", rep->freq_hz, "method", "sampled estimate"));
+		json_object_set_new(root, "sampled", sampled_json(rep));
 	else
 		json_object_set_new(root, "sampled", json_null());
 	json_object_set_new(root, "overhead", overhead_json(rep));

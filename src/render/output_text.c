@@ -199,6 +199,7 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 				fmt_share_ci(lo, hi, b, sizeof(b)));
 		}
 		fprintf(out, "\n");
+		lock_paths_print(out, rep->lock_samples_path, rep->samples);
 		for (i = 0; i < rep->nr_rings; i++) {
 			const struct ring_report *r = &rep->rings[i];
 			char b[32], lo_b[32], hi_b[32];

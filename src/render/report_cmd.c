@@ -185,6 +185,8 @@ static void print_sampled(FILE *out, const struct saved_run *run)
 		fprintf(out, ")");
 	}
 	fprintf(out, "\n");
+	if (run->has_lock_paths)
+		lock_paths_print(out, run->lock_samples_path, val(&run->samples));
 	for (i = 0; i < run->nr_rings && period_ns; i++) {
 		const struct saved_ring *r = &run->rings[i];
 		__u64 held = r->sampled_hold_ns.value / period_ns;

@@ -67,6 +67,10 @@ static struct report *golden_report(void)
 	rep->freq_hz = 99;
 	rep->samples = 396;
 	rep->lock_samples = 41;
+	rep->lock_samples_path[PATH_SUBMIT] = 30;
+	rep->lock_samples_path[PATH_LOCAL_WORK] = 6;
+	rep->lock_samples_path[PATH_TCTX] = 2;
+	rep->lock_samples_path[PATH_OTHER] = 3;
 	set_reason(rep, BACKEND_EXACT, true, "fentry on mutex_unlock and the lock functions");
 	set_reason(rep, BACKEND_CONTENTION, true, "tp_btf on lock:contention_begin/end");
 	set_reason(rep, BACKEND_COUNTERS, true, "fexit on io_uring_enter");
