@@ -110,7 +110,7 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests
 FUZZ_SRCS := src/model/json_read.c src/model/json_get.c src/gate/compare_metrics.c \
 	src/gate/compare_engine.c src/gate/compare_print.c src/model/stats.c \
 	src/render/report_cmd.c src/model/report.c src/model/hist.c src/model/flags.c \
-	src/model/fmt.c src/model/lost.c
+	src/model/fmt.c src/model/lost.c src/model/paths.c src/model/kallsyms.c
 FUZZ_OBJS := $(patsubst src/%.c,$(OUT)/fuzz/obj/%.o,$(FUZZ_SRCS))
 FUZZ_CFLAGS := -g -O1 $(WARNINGS) -std=gnu11 -D_GNU_SOURCE $(SRC_INCLUDES) -MMD -MP
 # UBSan findings abort, so that libFuzzer reports them as crashes.
