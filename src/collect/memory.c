@@ -27,7 +27,7 @@ static __u64 ring_bytes(int ncpus)
 	/* The exact backend's figures (one copy) and the tracked-lock index entries. */
 	__u64 shared = sizeof(struct exact_ring) +
 		       INDEX_PER_RING * 2 * sizeof(struct lock_index_entry);
-	/* rep and prev of main.c, collection's tracking state and the expiry marks. */
+	/* rep and prev of src/run.c, collection's tracking state and the expiry marks. */
 	__u64 user = 2 * sizeof(struct ring_report) + sizeof(struct slot_track) +
 		     RING_RENDER_BYTES + 1;
 

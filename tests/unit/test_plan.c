@@ -69,7 +69,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The options main.c builds for --mode auto and no other option. */
+/* The options src/run.c builds for --mode auto and no other option. */
 static struct session_opts opts_auto(void)
 {
 	struct session_opts o = { .mode_auto = true, .light = true, .no_paths = true };
