@@ -103,18 +103,26 @@ const char *fmt_share_ci(double lo, double hi, char *buf, size_t size)
 	return buf;
 }
 
+__u64 lock_samples_elided(const __u64 *by_path)
+{
+	__u64 elided = 0;
+	int p;
+
+	for (p = 0; p < PATH_COUNT; p++)
+		elided += path_elided(p) ? by_path[p] : 0;
+	return elided;
+}
+
 void lock_paths_print(FILE *out, const __u64 *by_path, __u64 samples)
 {
-	__u64 elided = 0, in_lock = 0;
+	__u64 elided = lock_samples_elided(by_path), in_lock = 0;
 	const char *sep = "";
 	double lo, hi;
 	char b[32];
 	int p;
 
-	for (p = 0; p < PATH_COUNT; p++) {
+	for (p = 0; p < PATH_COUNT; p++)
 		in_lock += by_path[p];
-		elided += path_elided(p) ? by_path[p] : 0;
-	}
 	if (!in_lock || !samples)
 		return;
 	fprintf(out, "  lock code by calling path:");

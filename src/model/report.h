@@ -160,6 +160,9 @@ bool sampled_hold_ci95(__u64 held, __u64 samples, __u32 freq_hz, double *lo_ns, 
  */
 void lock_paths_print(FILE *out, const __u64 *by_path, __u64 samples);
 
+/* The lock samples of by_path (PATH_COUNT counts) on the paths elision removes. */
+__u64 lock_samples_elided(const __u64 *by_path);
+
 /* Text of a 95% interval of a share, as percentages: "22.9-31.7%". */
 const char *fmt_share_ci(double lo, double hi, char *buf, size_t size);
 

@@ -255,16 +255,14 @@ static json_t *overhead_json(const struct report *rep)
 static json_t *sampled_json(const struct report *rep)
 {
 	json_t *by_path = json_object(), *elided_paths = json_array();
-	__u64 elided = 0;
+	__u64 elided = lock_samples_elided(rep->lock_samples_path);
 	int p;
 
 	for (p = 0; p < PATH_COUNT; p++) {
 		if (rep->lock_samples_path[p])
 			json_object_set_new(by_path, path_name(p), json_u64(rep->lock_samples_path[p]));
-		if (path_elided(p)) {
-			elided += rep->lock_samples_path[p];
+		if (path_elided(p))
 			json_array_append_new(elided_paths, json_string(path_name(p)));
-		}
 	}
 	return json_pack("{s:o,s:o,s:o,s:o,s:i,s:s,s:o,s:o,s:o,s:o,s:o}", "samples",
 			 json_u64(rep->samples), "lock_samples", json_u64(rep->lock_samples),

@@ -31,6 +31,7 @@
 #include "output.h"
 #include "pprof.h"
 #include "proto/profile.pb-c.h"
+#include "pprof_read.h"
 #include "report.h"
 #include "report_cmd.h"
 #include "session.h"
@@ -224,27 +225,9 @@ static void golden_stacks(struct stack_set *set)
  */
 static unsigned char *pprof_bytes(const char *path, size_t *out_len)
 {
-	unsigned char *raw = NULL, buf[65536], *packed;
-	size_t len = 0, cap = 0;
-	gzFile gz = gzopen(path, "rb");
-	Perftools__Profiles__Profile *p;
-	int n;
+	Perftools__Profiles__Profile *p = pprof_read(path);
+	unsigned char *packed;
 
-	assert_non_null(gz);
-	while ((n = gzread(gz, buf, sizeof(buf))) > 0) {
-		if (len + n > cap) {
-			cap = (len + n) * 2;
-			raw = realloc(raw, cap);
-			assert_non_null(raw);
-		}
-		memcpy(raw + len, buf, n);
-		len += n;
-	}
-	assert_int_equal(n, 0);
-	assert_int_equal(gzclose(gz), Z_OK);
-	p = perftools__profiles__profile__unpack(NULL, len, raw);
-	free(raw);
-	assert_non_null(p);
 	assert_true(p->time_nanos > 0);
 	p->time_nanos = 0;
 	*out_len = perftools__profiles__profile__get_packed_size(p);

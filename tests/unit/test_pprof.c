@@ -17,6 +17,7 @@
 #include <zlib.h>
 #include <cmocka.h>
 #include "proto/profile.pb-c.h"
+#include "pprof_read.h"
 #include "pprof.h"
 
 typedef Perftools__Profiles__Profile Profile;
@@ -124,27 +125,8 @@ static void add_entry(struct stack_set *set, __u32 slot, __u32 kind, enum lock_p
 /* Read a gzipped profile back. */
 static Profile *load(const char *path)
 {
-	unsigned char *raw = NULL, buf[65536];
-	size_t len = 0, cap = 0;
-	gzFile gz = gzopen(path, "rb");
-	Profile *p;
-	int n;
+	Profile *p = pprof_read(path);
 
-	assert_non_null(gz);
-	while ((n = gzread(gz, buf, sizeof(buf))) > 0) {
-		if (len + n > cap) {
-			cap = (len + n) * 2;
-			raw = realloc(raw, cap);
-			assert_non_null(raw);
-		}
-		memcpy(raw + len, buf, n);
-		len += n;
-	}
-	assert_int_equal(n, 0);
-	assert_int_equal(gzclose(gz), Z_OK);
-	p = perftools__profiles__profile__unpack(NULL, len, raw);
-	free(raw);
-	assert_non_null(p);
 	assert_true(p->n_string_table > 0);
 	assert_string_equal(p->string_table[0], "");
 	return p;
