@@ -40,6 +40,8 @@ const volatile __u32 test_skip_end_every = 0;
 const volatile __u32 index_mask = INDEX_MIN_ENTRIES - 1;
 /* Kernel stacks for contended acquisitions too (flame graphs), and user stacks. */
 const volatile bool want_kstacks = false;
+/* The contention backend takes each episode's kernel stack for its waiter path. */
+const volatile bool want_waiter_paths = false;
 const volatile bool want_ustacks = false;
 /* Read the lock owner's CPU in 1 of (mask + 1) contention episodes. */
 const volatile __u32 owner_sample_mask = OWNER_SAMPLE_EVERY - 1;
@@ -183,6 +185,8 @@ struct waiter {
 	__u32 slept;
 	__s32 owner_cpu; /* -1: no owner seen */
 	__s32 waiter_cpu;
+	__u32 owner_role; /* enum owner_role */
+	__u32 pad;
 	__s32 stack_id;  /* with --stacks/--folded/--svg */
 	__s32 ustack_id; /* with --ustack */
 };

@@ -83,6 +83,7 @@ struct io_uring_task;
 struct task_struct {
 	struct thread_info thread_info;
 	unsigned int __state;
+	unsigned int flags;
 	int pid;
 	int tgid;
 	char comm[16];

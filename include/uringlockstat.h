@@ -170,6 +170,23 @@ enum lock_fn {
 	LOCK_FN_COUNT,
 };
 
+/*
+ * Who held a ring's lock when a contention episode began (the contention backend reads the
+ * mutex's owner field in one episode of OWNER_SAMPLE_EVERY). Kept in stack_key.lock_fn of
+ * STACK_CONTENDED entries.
+ */
+enum owner_role {
+	ROLE_NOT_READ,     /* the owner was not read in this episode (sampling) */
+	ROLE_SUBMITTER,    /* the SINGLE_ISSUER ring's submitter task */
+	ROLE_APP_THREAD,   /* another thread of the ring's process (any thread: no submitter) */
+	ROLE_IOWQ,         /* an io-wq worker (PF_IO_WORKER, not the SQ thread) */
+	ROLE_SQPOLL,       /* the SQPOLL thread (iou-sqp-*) */
+	ROLE_KERNEL,       /* a kernel thread: kworker (fallback work, ring exit work) */
+	ROLE_OTHER_TASK,   /* a task of another process (e.g. reading the ring's fdinfo) */
+	ROLE_UNKNOWN,      /* read, but no owner: the lock was released in between */
+	ROLE_COUNT,
+};
+
 /* What a stack_stats entry counts. */
 enum stack_kind {
 	STACK_EXACT = 1,     /* acquisitions (exact backend): count, wait_ns, hold_ns */
@@ -187,7 +204,8 @@ struct stack_key {
 	__s32 stack_id;  /* kernel stack in the stacks map; negative: none or not taken */
 	__s32 ustack_id; /* user stack in the ustacks map; negative: none or not taken */
 	__u32 kind;      /* enum stack_kind */
-	__u32 lock_fn;   /* STACK_EXACT: enum lock_fn that took the lock */
+	__u32 lock_fn;   /* STACK_EXACT: enum lock_fn that took the lock; STACK_CONTENDED:
+			  * enum owner_role of the lock's owner at the episode's begin */
 };
 
 struct stack_stats {

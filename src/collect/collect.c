@@ -232,8 +232,10 @@ static void read_stack_stats(struct session *s, struct report *rep)
 	struct stack_stats st;
 	size_t i;
 
-	for (i = 0; i < rep->nr_rings; i++)
+	for (i = 0; i < rep->nr_rings; i++) {
 		rep->rings[i].samples_held = 0;
+		memset(rep->rings[i].contended_by, 0, sizeof(rep->rings[i].contended_by));
+	}
 	rep->lock_samples = 0;
 	memset(rep->lock_samples_path, 0, sizeof(rep->lock_samples_path));
 	while (!bpf_map__get_next_key(s->skel->maps.stack_stats, prev, &next, sizeof(next))) {
@@ -257,6 +259,11 @@ static void read_stack_stats(struct session *s, struct report *rep)
 			}
 			continue;
 		}
+		/* Episodes whose owner was read (and stack taken): the matrix's sample. */
+		if (key.kind == STACK_CONTENDED && key.slot < rep->nr_rings &&
+		    key.lock_fn != ROLE_NOT_READ && key.lock_fn < ROLE_COUNT)
+			rep->rings[key.slot].contended_by[key.lock_fn][stack_path(s, key.stack_id)] +=
+				st.count;
 	}
 }
 

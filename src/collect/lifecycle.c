@@ -239,6 +239,7 @@ static void set_rodata(struct session *s, const struct session_opts *o, const st
 	r->index_mask = entries - 1;
 	r->want_kstacks = o->want_kstacks && rep->backends[BACKEND_CONTENTION].active;
 	r->want_ustacks = o->want_ustacks;
+	r->want_waiter_paths = rep->waiter_paths;
 	r->owner_sample_mask = OWNER_SAMPLE_EVERY - 1;
 	r->mutex_always_slow = mutex_always_slow(vmlinux);
 }
@@ -260,7 +261,9 @@ static int configure(struct session *s, const struct session_opts *o, struct rep
 	rep->holds_measured = s->exact && o->holds;
 	rep->kstacks = o->want_kstacks;
 	rep->ustacks = o->want_ustacks;
-	s->stacks_used = rep->paths_measured || o->want_kstacks || o->want_ustacks || s->sample;
+	rep->waiter_paths = rep->backends[BACKEND_CONTENTION].active;
+	s->stacks_used = rep->paths_measured || o->want_kstacks || o->want_ustacks || s->sample ||
+			 rep->waiter_paths;
 
 	vmlinux = btf__load_vmlinux_btf();
 	for (i = 0; i < NR_HOOKS; i++) {

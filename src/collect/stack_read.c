@@ -277,6 +277,7 @@ int session_read_stacks(struct session *s, struct stack_set *out)
 		e->slot = key.slot;
 		e->tgid = key.tgid;
 		e->kind = key.kind;
+		e->role = key.kind == STACK_CONTENDED && key.lock_fn < ROLE_COUNT ? key.lock_fn : 0;
 		e->count = st.count;
 		e->wait_ns = st.wait_ns;
 		e->hold_ns = st.hold_ns;

@@ -114,6 +114,54 @@ static int read_flags(struct reader *r, json_t *obj, const char *where, struct s
 	return 0;
 }
 
+/*
+ * "contention_by_owner" (null without the contention backend; absent from reports of earlier
+ * versions): by_waiter_path {PATH: {episodes, owners: {ROLE: episodes}}}.
+ */
+static int read_owner_matrix(struct reader *r, json_t *obj, const char *where,
+			     struct saved_ring *ring)
+{
+	json_t *top, *by_path, *p, *owners, *v;
+	const char *name, *role_name;
+	char w[256], wp[320], wo[400];
+	int ret;
+
+	top = jr_get_object(r, obj, "contention_by_owner", where, F_NULLABLE, &ret);
+	if (!top)
+		return ret;
+	jr_sub(w, sizeof(w), where, "contention_by_owner");
+	by_path = jr_get_object(r, top, "by_waiter_path", w, F_REQUIRED, &ret);
+	if (!by_path)
+		return -1;
+	jr_sub(w, sizeof(w), w, "by_waiter_path");
+	json_object_foreach(by_path, name, p) {
+		enum lock_path path = path_by_name(name);
+
+		if (path == PATH_COUNT)
+			return jr_fail(r, w, name, "is not a kernel path this version knows");
+		if (!json_is_object(p))
+			return jr_fail(r, w, name, "is %s, want an object", jr_type_name(p));
+		jr_sub(wp, sizeof(wp), w, name);
+		owners = jr_get_object(r, p, "owners", wp, F_REQUIRED, &ret);
+		if (!owners)
+			return -1;
+		jr_sub(wo, sizeof(wo), wp, "owners");
+		json_object_foreach(owners, role_name, v) {
+			int role = owner_role_by_name(role_name);
+			struct saved_count n;
+
+			if (role == ROLE_COUNT)
+				return jr_fail(r, wo, role_name, "is not an owner role this version "
+					       "knows");
+			if (jr_get_count(r, owners, role_name, wo, F_REQUIRED, &n))
+				return -1;
+			ring->owner_matrix[role][path] = n.value;
+		}
+	}
+	ring->has_owner_matrix = true;
+	return 0;
+}
+
 static int read_ring(struct reader *r, json_t *obj, const char *where, struct saved_ring *ring)
 {
 	const struct {
@@ -176,6 +224,8 @@ static int read_ring(struct reader *r, json_t *obj, const char *where, struct sa
 	    jr_get_summary(r, obj, "wait_ns", where, &ring->wait) ||
 	    jr_get_summary(r, obj, "hold_ns", where, &ring->hold) ||
 	    jr_get_summary(r, obj, "acquire_wait_ns", where, &ring->acquire_wait))
+		return -1;
+	if (read_owner_matrix(r, obj, where, ring))
 		return -1;
 	return read_paths(r, obj, where, ring);
 }

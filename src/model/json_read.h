@@ -14,6 +14,7 @@
 #include "hist.h"
 #include "lost.h"
 #include "paths.h"
+#include "uringlockstat.h"
 
 /*
  * Largest file read (a regular file; pipes and devices are refused): a --repeat 1000 run of
@@ -83,6 +84,9 @@ struct saved_ring {
 	struct saved_count owner_samples;
 	bool has_owner_share;
 	double owner_other_cpu_share;
+	/* contention_by_owner.by_waiter_path: episodes by owner role (rows) and waiter path. */
+	bool has_owner_matrix;
+	__u64 owner_matrix[ROLE_COUNT][PATH_COUNT];
 	/* Exact backend. */
 	struct saved_summary hold;
 	struct saved_summary acquire_wait;

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include "paths.h"
+#include "uringlockstat.h"
 
 static const char *const path_names[PATH_COUNT] = {
 	[PATH_SUBMIT] = "submit",       [PATH_IOPOLL] = "iopoll",   [PATH_TCTX] = "tctx",
@@ -75,6 +76,28 @@ static const struct {
 	{ "io_cancel_local_task_work", PATH_EXIT },
 	{ "io_unregister_bpf_ops", PATH_EXIT },
 };
+
+static const char *const role_names[ROLE_COUNT] = {
+	[ROLE_NOT_READ] = "not_read", [ROLE_SUBMITTER] = "submitter",
+	[ROLE_APP_THREAD] = "app_thread", [ROLE_IOWQ] = "iowq", [ROLE_SQPOLL] = "sqpoll",
+	[ROLE_KERNEL] = "kernel", [ROLE_OTHER_TASK] = "other_task", [ROLE_UNKNOWN] = "unknown",
+};
+
+const char *owner_role_name(int role)
+{
+	return role >= 0 && role < ROLE_COUNT ? role_names[role] : "?";
+}
+
+int owner_role_by_name(const char *name)
+{
+	int r;
+
+	for (r = 0; r < ROLE_COUNT; r++) {
+		if (!strcmp(role_names[r], name))
+			return r;
+	}
+	return ROLE_COUNT;
+}
 
 const char *path_name(enum lock_path path)
 {

@@ -29,6 +29,12 @@ enum lock_path {
 
 const char *path_name(enum lock_path path);
 
+/* Name of an enum owner_role (include/uringlockstat.h): "submitter", "iowq", ... */
+const char *owner_role_name(int role);
+
+/* The role named `name`, or ROLE_COUNT. */
+int owner_role_by_name(const char *name);
+
 /* The path named `name` ("submit", ...), or PATH_COUNT. */
 enum lock_path path_by_name(const char *name);
 

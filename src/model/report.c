@@ -147,3 +147,82 @@ void lock_paths_print(FILE *out, const __u64 *by_path, __u64 samples)
 		fprintf(out, " (95%% interval %s)", fmt_share_ci(lo, hi, b, sizeof(b)));
 	fprintf(out, "\n");
 }
+
+__u64 owner_matrix_role(const __u64 (*m)[PATH_COUNT], int role)
+{
+	__u64 n = 0;
+	int p;
+
+	for (p = 0; p < PATH_COUNT; p++)
+		n += m[role][p];
+	return n;
+}
+
+__u64 owner_matrix_path(const __u64 (*m)[PATH_COUNT], int path)
+{
+	__u64 n = 0;
+	int r;
+
+	for (r = 0; r < ROLE_COUNT; r++)
+		n += m[r][path];
+	return n;
+}
+
+__u64 owner_matrix_reads(const __u64 (*m)[PATH_COUNT])
+{
+	__u64 n = 0;
+	int r;
+
+	for (r = 0; r < ROLE_COUNT; r++)
+		n += r == ROLE_NOT_READ ? 0 : owner_matrix_role(m, r);
+	return n;
+}
+
+void owner_matrix_print(FILE *out, const __u64 (*m)[PATH_COUNT], __u64 contended)
+{
+	__u64 reads = owner_matrix_reads(m);
+	const char *sep = "";
+	double lo, hi;
+	char b[32];
+	int r, p;
+
+	if (!reads)
+		return;
+	fprintf(out, "  who blocks whom: %llu of %llu contended episodes sampled (owner and waiter "
+		"stack read in 1 of %d)\n", (unsigned long long)reads,
+		(unsigned long long)contended, OWNER_SAMPLE_EVERY);
+	fprintf(out, "    %-11s %-22s", "lock owner", "share (95% interval)");
+	for (p = 0; p < PATH_COUNT; p++) {
+		if (owner_matrix_path(m, p))
+			fprintf(out, " %10s", path_name(p));
+	}
+	fprintf(out, "  <- waiter path\n");
+	for (r = 0; r < ROLE_COUNT; r++) {
+		__u64 n = owner_matrix_role(m, r);
+		char share[40] = "";
+
+		if (!n || r == ROLE_NOT_READ)
+			continue;
+		if (stats_wilson95(n, reads, &lo, &hi))
+			snprintf(share, sizeof(share), "%.1f%% (%s)", 100.0 * n / reads,
+				 fmt_share_ci(lo, hi, b, sizeof(b)));
+		fprintf(out, "    %-11s %-22s", owner_role_name(r), share);
+		for (p = 0; p < PATH_COUNT; p++) {
+			if (owner_matrix_path(m, p))
+				fprintf(out, " %10llu", (unsigned long long)m[r][p]);
+		}
+		fprintf(out, "\n");
+	}
+	fprintf(out, "    waiter paths:");
+	for (p = 0; p < PATH_COUNT; p++) {
+		__u64 n = owner_matrix_path(m, p);
+
+		if (!n)
+			continue;
+		stats_wilson95(n, reads, &lo, &hi);
+		fprintf(out, "%s %s %.1f%% (%s)", sep, path_name(p), 100.0 * n / reads,
+			fmt_share_ci(lo, hi, b, sizeof(b)));
+		sep = ",";
+	}
+	fprintf(out, "\n");
+}

@@ -50,6 +50,11 @@ struct ring_report {
 	__u64 sqes_head;     /* SQEs counted from ctx->cached_sq_head deltas */
 	__u32 submitter_tid; /* latest known */
 	__u64 samples_held;  /* samples taken while a task held this ring's lock */
+	/*
+	 * Contention episodes by the lock owner's role at their begin (enum owner_role, read in
+	 * one of OWNER_SAMPLE_EVERY) and the waiter's path (its kernel stack): report.waiter_paths.
+	 */
+	__u64 contended_by[ROLE_COUNT][PATH_COUNT];
 };
 
 /* Counters backend figures a run could not measure (their hook missing or refused). */
@@ -97,6 +102,7 @@ struct report {
 	size_t nr_opt_ins;   /* figures left out for their cost */
 	struct opt_in opt_ins[MAX_OPT_INS];
 	bool kstacks;        /* kernel stacks of contended acquisitions recorded */
+	bool waiter_paths;   /* rings[].contended_by filled (the contention backend ran) */
 	bool ustacks;        /* user stacks recorded */
 	__u32 freq_hz;       /* sample backend's frequency, 0 when it did not run */
 	__u64 samples;       /* samples of the target's threads */
@@ -162,6 +168,22 @@ void lock_paths_print(FILE *out, const __u64 *by_path, __u64 samples);
 
 /* The lock samples of by_path (PATH_COUNT counts) on the paths elision removes. */
 __u64 lock_samples_elided(const __u64 *by_path);
+
+/*
+ * Who blocks whom: the sampled contention episodes (m: ROLE_COUNT rows of PATH_COUNT, the
+ * episodes whose owner and waiter stack were read, one in OWNER_SAMPLE_EVERY) by lock owner
+ * role and waiter path, each role's and path's share with its 95% interval, of the ring's
+ * `contended` episodes: lines of the text report, live and saved alike. Nothing without
+ * sampled episodes.
+ */
+void owner_matrix_print(FILE *out, const __u64 (*m)[PATH_COUNT], __u64 contended);
+
+/* Episodes of the matrix whose owner was read (every role but ROLE_NOT_READ). */
+__u64 owner_matrix_reads(const __u64 (*m)[PATH_COUNT]);
+
+/* Episodes of one row (role) or one column (path) of the matrix. */
+__u64 owner_matrix_role(const __u64 (*m)[PATH_COUNT], int role);
+__u64 owner_matrix_path(const __u64 (*m)[PATH_COUNT], int path);
 
 /* Text of a 95% interval of a share, as percentages: "22.9-31.7%". */
 const char *fmt_share_ci(double lo, double hi, char *buf, size_t size);

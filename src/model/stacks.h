@@ -15,6 +15,7 @@ struct stack_entry {
 	__u32 tgid;
 	__u32 kind;   /* enum stack_kind */
 	enum lock_path path;
+	__u32 role;   /* STACK_CONTENDED: enum owner_role of the lock's owner at the begin */
 	__u64 count;
 	__u64 wait_ns;
 	__u64 hold_ns;

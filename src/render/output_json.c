@@ -106,6 +106,46 @@ static bool counted(const struct report *rep, enum counter_figure figure)
 	return rep->backends[BACKEND_COUNTERS].active && !(rep->counters_missing & figure);
 }
 
+/*
+ * Contention episodes by the lock owner's role (read in one episode of OWNER_SAMPLE_EVERY) and
+ * the waiter's kernel path: each role's share of the episodes whose owner was read, with its
+ * 95% interval, and the matrix by waiter path (owners "not_read" included).
+ */
+static json_t *owner_json(const struct ring_report *r)
+{
+	const __u64(*m)[PATH_COUNT] = (const __u64(*)[PATH_COUNT])r->contended_by;
+	__u64 reads = owner_matrix_reads(m);
+	json_t *roles = json_object(), *by_path = json_object();
+	int role, p;
+
+	for (role = 0; role < ROLE_COUNT; role++) {
+		__u64 n = owner_matrix_role(m, role);
+
+		if (!n || role == ROLE_NOT_READ)
+			continue;
+		json_object_set_new(roles, owner_role_name(role),
+				    json_pack("{s:o,s:f,s:o}", "episodes", json_u64(n), "share",
+					      (double)n / (double)reads, "ci95", ci95_json(n, reads)));
+	}
+	for (p = 0; p < PATH_COUNT; p++) {
+		__u64 n = owner_matrix_path(m, p);
+		json_t *owners;
+
+		if (!n)
+			continue;
+		owners = json_object();
+		for (role = 0; role < ROLE_COUNT; role++) {
+			if (m[role][p])
+				json_object_set_new(owners, owner_role_name(role),
+						    json_u64(m[role][p]));
+		}
+		json_object_set_new(by_path, path_name(p),
+				    json_pack("{s:o,s:o}", "episodes", json_u64(n), "owners", owners));
+	}
+	return json_pack("{s:i,s:o,s:o,s:o}", "owner_read_every", OWNER_SAMPLE_EVERY,
+			 "owner_reads", json_u64(reads), "roles", roles, "by_waiter_path", by_path);
+}
+
 static json_t *ring_json(const struct report *rep, const struct ring_report *r, bool addresses)
 {
 	const struct ring_stats *s = &r->sum;
@@ -173,6 +213,8 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 										: json_null());
 	json_object_set_new(o, "owner_other_cpu_share_ci95",
 			    contention ? ci95_json(s->owner_other_cpu, s->owner_known) : json_null());
+	json_object_set_new(o, "contention_by_owner",
+			    contention && rep->waiter_paths ? owner_json(r) : json_null());
 	/* Each sample stands for 1/freq of CPU time spent by a task holding the lock. */
 	json_object_set_new(o, "sampled_hold_ns",
 			    rep->backends[BACKEND_SAMPLE].active && rep->freq_hz
@@ -209,8 +251,11 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 			if (!t->acquisitions)
 				continue;
 			json_object_set_new(paths, path_name(p),
-					    json_pack("{s:o,s:n,s:o,s:o}", "acquisitions",
+					    json_pack("{s:o,s:o,s:o,s:o}", "acquisitions",
 						      json_u64(t->acquisitions), "contended",
+						      rep->waiter_paths ?
+						      json_u64(owner_matrix_path(
+							      (const __u64(*)[PATH_COUNT])r->contended_by, p)) : json_null(),
 						      "wait_ns", timed ? json_u64(t->wait_ns) : json_null(),
 						      "hold_ns", timed ? json_u64(t->hold_ns) : json_null()));
 		}

@@ -182,6 +182,9 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 				fmt_share_ci(lo, hi, n1, sizeof(n1)),
 				(unsigned long long)s->owner_known, OWNER_SAMPLE_EVERY);
 		}
+		if (rep->waiter_paths)
+			owner_matrix_print(out, (const __u64(*)[PATH_COUNT])r->contended_by,
+					   s->contended);
 	}
 	if (!shown)
 		fprintf(out, "\nno io_uring rings found in the target\n");

@@ -114,6 +114,9 @@ static void print_contention(FILE *out, const struct saved_ring *r, bool have_sq
 			"(95%% interval %s, %llu sampled, 1 in %d)\n", r->owner_other_cpu_share * 100.0,
 			isnan(lo) ? "-" : fmt_share_ci(lo, hi, b, sizeof(b)), n, OWNER_SAMPLE_EVERY);
 	}
+	if (r->has_owner_matrix)
+		owner_matrix_print(out, (const __u64(*)[PATH_COUNT])r->owner_matrix,
+				   val(&r->contended));
 }
 
 static void print_ring(FILE *out, size_t i, const struct saved_ring *r)

@@ -65,6 +65,7 @@ static struct report *golden_report(void)
 	rep->paths_measured = true;
 	rep->holds_measured = true;
 	rep->kstacks = true;
+	rep->waiter_paths = true;
 	rep->freq_hz = 99;
 	rep->samples = 396;
 	rep->lock_samples = 41;
@@ -117,6 +118,9 @@ static struct report *golden_report(void)
 	r->sum.sleep = 20;
 	r->sum.owner_known = 120;
 	r->sum.owner_other_cpu = 90;
+	r->contended_by[ROLE_IOWQ][PATH_SUBMIT] = 9;
+	r->contended_by[ROLE_SUBMITTER][PATH_IOWQ] = 4;
+	r->contended_by[ROLE_UNKNOWN][PATH_SUBMIT] = 2;
 	r->sum.acquisitions = 100270;
 	r->sum.holds = 100270;
 	r->sum.trylock_calls = 17;
