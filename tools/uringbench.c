@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,6 +79,10 @@ struct config {
 	bool ops_mode;
 	uint64_t ops;			/* per thread and per ring, when ops_mode */
 	uint64_t register_every;
+	bool async;			/* IOSQE_ASYNC: io-wq workers run every request */
+	bool fixed_file;		/* the I/O file registered, IOSQE_FIXED_FILE */
+	bool register_thread;		/* a thread calls io_uring_register in a loop */
+	bool fdinfo_reader;		/* a child process reads the rings' fdinfo in a loop */
 	double create_delay_s;
 	bool wait_start;
 	double hold_s;
@@ -136,6 +142,10 @@ static struct ring_state *rings;
 static struct worker *workers;
 static int io_fd = -1;
 static atomic_bool stop_flag;
+/* Every worker is done: the register thread stops (it also stops at stop_flag). */
+static atomic_bool workers_done;
+/* --register-thread's io_uring_register calls, per ring. */
+static uint64_t *thread_registers;
 static pthread_barrier_t created_barrier;
 static pthread_barrier_t start_barrier;
 
@@ -208,6 +218,16 @@ static void usage(FILE *out)
 "  --register-every N    after every N submitting io_uring_enter calls on a ring (SQPOLL:\n"
 "                        every N published batches) call io_uring_register(PROBE) once\n"
 "\n"
+"Known lock contenders (ground truth for who blocks whom):\n"
+"  --async               IOSQE_ASYNC on every request: io-wq workers run them\n"
+"  --fixed-file          register the I/O file (--op read|write) and use IOSQE_FIXED_FILE:\n"
+"                        an io-wq worker takes uring_lock to look it up\n"
+"  --register-thread     a thread uringbench-reg calls io_uring_register(PROBE) on every\n"
+"                        ring in a loop while the workload runs (counted in registers)\n"
+"  --fdinfo-reader       a child process uringbench-fdi reads /proc/PID/fdinfo/FD of every\n"
+"                        ring in a loop while the workload runs (the kernel trylocks\n"
+"                        uring_lock to show the ring)\n"
+"\n"
 "Timing and control:\n"
 "  --create-delay SECONDS  sleep before creating the rings\n"
 "  --wait-start          after creating the rings print 'uringbench: ready pid=PID' on\n"
@@ -276,6 +296,10 @@ enum {
 	OPT_DURATION,
 	OPT_OPS,
 	OPT_REGISTER_EVERY,
+	OPT_ASYNC,
+	OPT_FIXED_FILE,
+	OPT_REGISTER_THREAD,
+	OPT_FDINFO_READER,
 	OPT_CREATE_DELAY,
 	OPT_WAIT_START,
 	OPT_HOLD,
@@ -298,6 +322,10 @@ static const struct option long_options[] = {
 	{ "duration",		required_argument,	NULL, OPT_DURATION },
 	{ "ops",		required_argument,	NULL, OPT_OPS },
 	{ "register-every",	required_argument,	NULL, OPT_REGISTER_EVERY },
+	{ "async",		no_argument,		NULL, OPT_ASYNC },
+	{ "fixed-file",		no_argument,		NULL, OPT_FIXED_FILE },
+	{ "register-thread",	no_argument,		NULL, OPT_REGISTER_THREAD },
+	{ "fdinfo-reader",	no_argument,		NULL, OPT_FDINFO_READER },
 	{ "create-delay",	required_argument,	NULL, OPT_CREATE_DELAY },
 	{ "wait-start",		no_argument,		NULL, OPT_WAIT_START },
 	{ "hold",		required_argument,	NULL, OPT_HOLD },
@@ -365,6 +393,18 @@ static void parse_args(int argc, char **argv)
 		case OPT_REGISTER_EVERY:
 			cfg.register_every = parse_uint("register-every", optarg, 1, UINT64_MAX);
 			break;
+		case OPT_ASYNC:
+			cfg.async = true;
+			break;
+		case OPT_FIXED_FILE:
+			cfg.fixed_file = true;
+			break;
+		case OPT_REGISTER_THREAD:
+			cfg.register_thread = true;
+			break;
+		case OPT_FDINFO_READER:
+			cfg.fdinfo_reader = true;
+			break;
 		case OPT_CREATE_DELAY:
 			cfg.create_delay_s = parse_seconds("create-delay", optarg, true);
 			break;
@@ -403,6 +443,9 @@ static void parse_args(int argc, char **argv)
 	if (cfg.sqpoll && (defer_taskrun || coop_taskrun))
 		die("--sqpoll cannot be combined with --coop-taskrun or --defer-taskrun %s",
 		    "(the kernel returns -EINVAL)");
+
+	if (cfg.fixed_file && cfg.op == OP_NOP)
+		die("--fixed-file needs --op read or --op write (a file to register)");
 
 	if (!depth_set)
 		cfg.depth = cfg.batch * 2 > 8 ? cfg.batch * 2 : 8;
@@ -459,6 +502,11 @@ static void create_ring(struct ring_state *rs)
 	rs->sq_entries = p.sq_entries;
 	rs->cq_entries = p.cq_entries;
 	rs->fd = rs->ring.ring_fd;
+	if (cfg.fixed_file) {
+		ret = io_uring_register_files(&rs->ring, &io_fd, 1);
+		if (ret < 0)
+			die("io_uring_register_files(ring %u): %s", rs->index, strerror(-ret));
+	}
 }
 
 /* Make prepared SQEs visible to the kernel, like liburing's __io_uring_flush_sq(). */
@@ -507,6 +555,12 @@ static void prep_batch(struct worker *w, struct ring_state *rs, unsigned int n)
 			io_uring_prep_write(sqe, io_fd, w->buf, IO_SIZE, off);
 			break;
 		}
+		if (cfg.fixed_file && cfg.op != OP_NOP) {
+			sqe->fd = 0;
+			sqe->flags |= IOSQE_FIXED_FILE;
+		}
+		if (cfg.async)
+			sqe->flags |= IOSQE_ASYNC;
 		io_uring_sqe_set_data64(sqe, w->index);
 	}
 }
@@ -1048,6 +1102,7 @@ static uint64_t collect(struct counts *per_ring, int *first_error_res)
 	for (r = 0; r < cfg.nr_rings; r++) {
 		rs = &rings[r];
 		c = &per_ring[r];
+		c->registers += thread_registers[r];
 		if (rs->inflight || c->sqes != c->completions)
 			die("ring %u: %" PRIu64 " SQEs consumed but %" PRIu64
 			    " completions (%u in flight)", r, c->sqes, c->completions,
@@ -1062,6 +1117,98 @@ static uint64_t collect(struct counts *per_ring, int *first_error_res)
 	return errors;
 }
 
+/* --register-thread: io_uring_register(PROBE) on every ring until the workload ends. */
+static void *register_main(void *arg)
+{
+	size_t size = sizeof(struct io_uring_probe) + PROBE_OPS * sizeof(struct io_uring_probe_op);
+	struct io_uring_probe *probe = calloc(1, size);
+	unsigned int r;
+	long ret;
+
+	(void)arg;
+	if (!probe)
+		die("allocating the register thread's probe: out of memory");
+	pthread_setname_np(pthread_self(), "uringbench-reg");
+	pthread_barrier_wait(&start_barrier);
+	while (!atomic_load_explicit(&stop_flag, memory_order_relaxed) &&
+	       !atomic_load_explicit(&workers_done, memory_order_relaxed)) {
+		for (r = 0; r < cfg.nr_rings; r++) {
+			memset(probe, 0, size);
+			ret = syscall(__NR_io_uring_register, rings[r].fd, IORING_REGISTER_PROBE,
+				      probe, PROBE_OPS);
+			if (ret != 0)
+				die("register thread: io_uring_register(ring %u, PROBE): %s", r,
+				    ret < 0 ? strerror(errno) : "unexpected return value");
+			thread_registers[r]++;
+		}
+	}
+	free(probe);
+	return NULL;
+}
+
+/*
+ * --fdinfo-reader: a child process, forked before any ring exists (so that it holds no
+ * reference to one), that reads every ring's /proc/PID/fdinfo/FD until it is killed or its
+ * parent is gone. It learns the rings' fds from a pipe once they exist.
+ */
+static pid_t start_fdinfo_reader(int *fds_pipe)
+{
+	pid_t parent = getpid(), pid;
+	char path[64], buf[8192];
+	int p[2], *fds, fd;
+	unsigned int r;
+	size_t got = 0;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC))
+		die("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid) {
+		close(p[0]);
+		*fds_pipe = p[1];
+		return pid;
+	}
+	close(p[1]);
+	prctl(PR_SET_NAME, "uringbench-fdi");
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
+	fds = calloc(cfg.nr_rings, sizeof(*fds));
+	if (!fds)
+		_exit(1);
+	while (got < cfg.nr_rings * sizeof(*fds)) {
+		n = read(p[0], (char *)fds + got, cfg.nr_rings * sizeof(*fds) - got);
+		if (n <= 0)
+			_exit(0);
+		got += n;
+	}
+	for (;;) {
+		for (r = 0; r < cfg.nr_rings; r++) {
+			snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)parent, fds[r]);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				_exit(0);
+			while (read(fd, buf, sizeof(buf)) > 0)
+				;
+			close(fd);
+		}
+	}
+}
+
+/* Tell the fdinfo reader the rings' fds. */
+static void send_ring_fds(int fds_pipe)
+{
+	unsigned int r;
+
+	for (r = 0; r < cfg.nr_rings; r++) {
+		if (write(fds_pipe, &rings[r].fd, sizeof(rings[r].fd)) != sizeof(rings[r].fd))
+			die("writing to the fdinfo reader: %s", strerror(errno));
+	}
+	close(fds_pipe);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t start_ns, end_ns = 0, deadline_ns, errors;
@@ -1069,8 +1216,10 @@ int main(int argc, char **argv)
 	struct counts *per_ring;
 	struct timespec deadline;
 	sigset_t sigusr1;
-	unsigned int t, r;
-	int ret;
+	unsigned int t, r, barrier_threads;
+	pthread_t register_thread;
+	pid_t fdinfo_pid = 0;
+	int ret, fds_pipe = -1;
 
 	parse_args(argc, argv);
 
@@ -1083,12 +1232,18 @@ int main(int argc, char **argv)
 			die("pthread_sigmask: %s", strerror(ret));
 	}
 
+	if (cfg.fdinfo_reader)
+		fdinfo_pid = start_fdinfo_reader(&fds_pipe);
 	sleep_seconds(cfg.create_delay_s);
 	open_io_file();
 	setup_workers();
 
+	barrier_threads = cfg.nr_threads + 1 + (cfg.register_thread ? 1 : 0);
+	thread_registers = calloc(cfg.nr_rings, sizeof(*thread_registers));
+	if (!thread_registers)
+		die("out of memory");
 	if (pthread_barrier_init(&created_barrier, NULL, cfg.nr_threads + 1) ||
-	    pthread_barrier_init(&start_barrier, NULL, cfg.nr_threads + 1))
+	    pthread_barrier_init(&start_barrier, NULL, barrier_threads))
 		die("pthread_barrier_init failed");
 	for (t = 0; t < cfg.nr_threads; t++) {
 		ret = pthread_create(&workers[t].thread, NULL, worker_main, &workers[t]);
@@ -1097,6 +1252,13 @@ int main(int argc, char **argv)
 	}
 
 	pthread_barrier_wait(&created_barrier);
+	if (cfg.register_thread) {
+		ret = pthread_create(&register_thread, NULL, register_main, NULL);
+		if (ret)
+			die("pthread_create: %s", strerror(ret));
+	}
+	if (cfg.fdinfo_reader)
+		send_ring_fds(fds_pipe);
 	if (cfg.wait_start)
 		wait_for_sigusr1(&sigusr1);
 
@@ -1120,6 +1282,16 @@ int main(int argc, char **argv)
 			start_ns = workers[t].start_ns;
 		if (workers[t].end_ns > end_ns)
 			end_ns = workers[t].end_ns;
+	}
+	atomic_store_explicit(&workers_done, true, memory_order_relaxed);
+	if (cfg.register_thread) {
+		ret = pthread_join(register_thread, NULL);
+		if (ret)
+			die("pthread_join: %s", strerror(ret));
+	}
+	if (fdinfo_pid > 0) {
+		kill(fdinfo_pid, SIGKILL);
+		waitpid(fdinfo_pid, NULL, 0);
 	}
 
 	per_ring = calloc(cfg.nr_rings, sizeof(*per_ring));

@@ -107,9 +107,10 @@ static bool counted(const struct report *rep, enum counter_figure figure)
 }
 
 /*
- * Contention episodes by the lock owner's role (read in one episode of OWNER_SAMPLE_EVERY) and
- * the waiter's kernel path: each role's share of the episodes whose owner was read, with its
- * 95% interval, and the matrix by waiter path (owners "not_read" included).
+ * Who blocks whom: the sampled contention episodes (owner and waiter stack read in one of
+ * OWNER_SAMPLE_EVERY) by the lock owner's role and by the waiter's kernel path, each share with
+ * its 95% interval; per path the owners' episodes and the estimate of all its contended
+ * episodes (share times contended).
  */
 static json_t *owner_json(const struct ring_report *r)
 {
@@ -140,7 +141,11 @@ static json_t *owner_json(const struct ring_report *r)
 						    json_u64(m[role][p]));
 		}
 		json_object_set_new(by_path, path_name(p),
-				    json_pack("{s:o,s:o}", "episodes", json_u64(n), "owners", owners));
+				    json_pack("{s:o,s:f,s:o,s:f,s:o}", "episodes", json_u64(n), "share",
+					      (double)n / (double)reads, "ci95", ci95_json(n, reads),
+					      "contended_estimate",
+					      (double)r->sum.contended * (double)n / (double)reads,
+					      "owners", owners));
 	}
 	return json_pack("{s:i,s:o,s:o,s:o}", "owner_read_every", OWNER_SAMPLE_EVERY,
 			 "owner_reads", json_u64(reads), "roles", roles, "by_waiter_path", by_path);
@@ -251,11 +256,8 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 			if (!t->acquisitions)
 				continue;
 			json_object_set_new(paths, path_name(p),
-					    json_pack("{s:o,s:o,s:o,s:o}", "acquisitions",
+					    json_pack("{s:o,s:n,s:o,s:o}", "acquisitions",
 						      json_u64(t->acquisitions), "contended",
-						      rep->waiter_paths ?
-						      json_u64(owner_matrix_path(
-							      (const __u64(*)[PATH_COUNT])r->contended_by, p)) : json_null(),
 						      "wait_ns", timed ? json_u64(t->wait_ns) : json_null(),
 						      "hold_ns", timed ? json_u64(t->hold_ns) : json_null()));
 		}
