@@ -80,6 +80,7 @@ enum {
 	OPT_STACKS,
 	OPT_USTACK,
 	OPT_FOLDED,
+	OPT_FOLD_OWNER,
 	OPT_SVG,
 	OPT_WEIGHT,
 	OPT_FREQ,
@@ -112,6 +113,9 @@ static const struct argp_option options[] = {
 	{ "ustack", OPT_USTACK, NULL, 0, "Record user stacks as well (needs frame pointers in the "
 	  "profiled binaries)", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0, "Write collapsed stacks for FlameGraph to FILE", 0 },
+	{ "fold-owner", OPT_FOLD_OWNER, NULL, 0, "Split contended stacks in --folded/--svg by "
+	  "the lock owner's role: a frame 'owner ROLE' under the waiter path ('owner not_read' for "
+	  "episodes whose owner was not read)", 0 },
 	{ "svg", OPT_SVG, "FILE", 0, "Write a flame graph (self-contained SVG) to FILE", 0 },
 	{ "pprof", OPT_PPROF, "FILE", 0, "Write the stacks as a gzipped pprof profile (go tool "
 	  "pprof, Pyroscope, Parca) to FILE", 0 },
@@ -291,6 +295,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_USTACK:
 		cfg->ustack = true;
+		break;
+	case OPT_FOLD_OWNER:
+		cfg->fold_owner = true;
 		break;
 	case OPT_FOLDED:
 		cfg->folded_path = arg;

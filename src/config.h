@@ -30,6 +30,7 @@ struct config {
 	bool stacks;
 	bool ustack;
 	const char *folded_path;
+	bool fold_owner;	/* --fold-owner: contended stacks split by the owner's role */
 	const char *svg_path;
 	enum weight weight;
 	__u32 freq_hz;

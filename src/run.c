@@ -108,7 +108,8 @@ static int write_stack_outputs(const struct config *cfg, struct session *session
 	}
 	ret = session_read_stacks(session, &stacks);
 	if (!ret && flame)
-		ret = folded_build(rep, &stacks, a.weight, &a.lines, &a.nr);
+		ret = folded_build(rep, &stacks, a.weight, cfg->fold_owner, &a.lines,
+				   &a.nr);
 	if (ret) {
 		fprintf(stderr, "uringlockstat: cannot build stacks: %s\n", strerror(-ret));
 		stack_set_free(&stacks);

@@ -423,6 +423,26 @@ char *expo_render(const struct report *rep, enum expo_format fmt, bool show_addr
 			}
 		}
 	}
+	if (rep->backends[BACKEND_CONTENTION].active && rep->waiter_paths && nr) {
+		int role;
+
+		family(f, fmt, "uringlockstat_contended_sampled", "counter", NULL,
+		       "Sampled contention episodes (owner and waiter stack read in 1 of 8) by the "
+		       "lock owner's role and the waiter's kernel path.");
+		for (i = 0; i < nr; i++) {
+			for (role = 0; role < ROLE_COUNT; role++) {
+				for (p = 0; p < PATH_COUNT; p++) {
+					if (!rings[i]->contended_by[role][p])
+						continue;
+					fputs("uringlockstat_contended_sampled_total{", f);
+					ring_labels(f, rings[i], show_addresses);
+					fprintf(f, ",owner_role=\"%s\",waiter_path=\"%s\"} %llu\n",
+						owner_role_name(role), path_name(p),
+						(unsigned long long)rings[i]->contended_by[role][p]);
+				}
+			}
+		}
+	}
 	for (c = 0; c < sizeof(ring_histograms) / sizeof(ring_histograms[0]); c++) {
 		const struct ring_histogram *h = &ring_histograms[c];
 

@@ -138,7 +138,33 @@ static bool several_processes(const struct report *rep)
 	return false;
 }
 
+static int line_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct folded_line *)a)->stack, ((const struct folded_line *)b)->stack);
+}
+
+/* Sort the lines and sum those of equal stacks (entries that differ only in what no frame
+ * shows, e.g. the owner's role without by_owner). */
+static size_t merge_lines(struct folded_line *lines, size_t n)
+{
+	size_t i, kept = 0;
+
+	if (!n)
+		return 0;
+	qsort(lines, n, sizeof(*lines), line_cmp);
+	for (i = 1; i < n; i++) {
+		if (!strcmp(lines[i].stack, lines[kept].stack)) {
+			lines[kept].value += lines[i].value;
+			free((char *)lines[i].stack);
+			continue;
+		}
+		lines[++kept] = lines[i];
+	}
+	return kept + 1;
+}
+
 int folded_build(const struct report *rep, const struct stack_set *stacks, enum weight w,
+		 bool by_owner,
 		 struct folded_line **out, size_t *nr)
 {
 	bool with_pid = several_processes(rep);
@@ -177,6 +203,8 @@ int folded_build(const struct report *rep, const struct stack_set *stacks, enum 
 										 : "uring_lock not held", "");
 		else
 			err |= append(&buf, &len, &cap, path_name(e->path), "");
+		if (by_owner && e->kind == STACK_CONTENDED)
+			err |= append(&buf, &len, &cap, "owner ", owner_role_name(e->role));
 		for (f = e->nr_uframes; f > 0; f--)
 			err |= append(&buf, &len, &cap, e->uframes[f - 1] ? e->uframes[f - 1] : "?", "");
 		for (f = e->nr_kframes; f > 0; f--)
@@ -192,7 +220,7 @@ int folded_build(const struct report *rep, const struct stack_set *stacks, enum 
 		n++;
 	}
 	*out = lines;
-	*nr = n;
+	*nr = merge_lines(lines, n);
 	return 0;
 }
 

@@ -27,9 +27,12 @@ int weight_resolve(const struct report *rep, enum weight w, enum weight *out, ch
 /* The value of a stack entry under weight w (not WEIGHT_DEFAULT), 0 for other kinds. */
 __u64 stack_entry_value(const struct report *rep, const struct stack_entry *e, enum weight w);
 
-/* Lines "frame;frame;...;frame" (root first) with values; caller frees with folded_free. */
+/*
+ * Lines "frame;frame;...;frame" (root first) with values, sorted, one per distinct stack;
+ * by_owner adds a frame "owner ROLE" to contended stacks. Caller frees with folded_free.
+ */
 int folded_build(const struct report *rep, const struct stack_set *stacks, enum weight w,
-		 struct folded_line **out, size_t *nr);
+		 bool by_owner, struct folded_line **out, size_t *nr);
 
 void folded_free(struct folded_line *lines, size_t nr);
 

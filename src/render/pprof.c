@@ -261,6 +261,9 @@ static int add_labels(struct pprof *p, const struct report *rep, const struct st
 				 e->slot < rep->nr_rings ? "held" : "not held", 0);
 	else
 		err |= add_label(p, s, "path", path_name(e->path), 0);
+	/* Contended stacks: who held the lock (read in the sampled episodes). */
+	if (e->kind == STACK_CONTENDED && e->role != ROLE_NOT_READ)
+		err |= add_label(p, s, "owner_role", owner_role_name(e->role), 0);
 	return err ? -ENOMEM : 0;
 }
 

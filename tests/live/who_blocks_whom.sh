@@ -66,4 +66,16 @@ assert_eq "register: registers = the workload's" "$(jqv "$T/register.json" '.rin
 	"$(jqv "$T/register.bench" '.total.registers')"
 scenario fdinfo submit other_task 20 --single-issuer --fdinfo-reader --batch 8 --duration 2
 scenario sqpoll register sqpoll 20 --sqpoll --register-every 1 --batch 8 --duration 2
+
+# The roles in the other outputs: folded stacks split by owner, and the metrics' series.
+"$ULS" --mode contention,counters --fold-owner --folded "$T/f.txt" --weight count \
+	--prom-file "$T/m.prom" -- "$BENCH" --sqpoll --register-every 1 --batch 8 --duration 1 \
+	>/dev/null 2>"$T/f.err" || fail "fold-owner run failed: $(tail -3 "$T/f.err")"
+grep -q ';register;owner sqpoll;' "$T/f.txt" ||
+	fail "no folded register stack under 'owner sqpoll': $(cut -c1-120 "$T/f.txt" | head -5)"
+dups=$(sed 's/ [0-9]*$//' "$T/f.txt" | sort | uniq -d | wc -l)
+assert_eq "folded: one line per stack" "$dups" 0
+grep -q '^uringlockstat_contended_sampled_total{.*owner_role="sqpoll",waiter_path="register"} [1-9]' \
+	"$T/m.prom" || fail "no sqpoll/register series: $(grep contended_sampled "$T/m.prom")"
+echo "ok: folded and metrics carry the owner role"
 exit 0

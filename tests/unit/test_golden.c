@@ -339,7 +339,7 @@ static void test_outputs(void **state)
 	save(dir, "run.prom", buf, len);
 	free(buf);
 
-	assert_int_equal(folded_build(rep, &stacks, WEIGHT_WAIT, &lines, &nr), 0);
+	assert_int_equal(folded_build(rep, &stacks, WEIGHT_WAIT, false, &lines, &nr), 0);
 	assert_true(nr > 0);
 	buf = NULL;
 	f = open_memstream(&buf, &len);
