@@ -83,6 +83,7 @@ struct config {
 	bool fixed_file;		/* the I/O file registered, IOSQE_FIXED_FILE */
 	bool register_thread;		/* a thread calls io_uring_register in a loop */
 	bool fdinfo_reader;		/* a child process reads the rings' fdinfo in a loop */
+	int sq_cpu;			/* --sq-cpu: IORING_SETUP_SQ_AFF on this CPU, -1 none */
 	double create_delay_s;
 	bool wait_start;
 	double hold_s;
@@ -136,6 +137,7 @@ static struct config cfg = {
 	.op = OP_NOP,
 	.batch = 1,
 	.duration_s = 1.0,
+	.sq_cpu = -1,
 };
 
 static struct ring_state *rings;
@@ -206,6 +208,7 @@ static void usage(FILE *out)
 "  --sqpoll              IORING_SETUP_SQPOLL, sq_thread_idle %d ms; io_uring_enter is only\n"
 "                        called to wake the SQ thread or to wait for CQEs that did not\n"
 "                        arrive within %d us of polling the CQ\n"
+"  --sq-cpu N            IORING_SETUP_SQ_AFF: the SQ thread runs on CPU N (with --sqpoll)\n"
 "\n"
 "Workload:\n"
 "  --op nop|read|write   request type (default nop); read: 4 KiB from /dev/zero;\n"
@@ -300,6 +303,7 @@ enum {
 	OPT_FIXED_FILE,
 	OPT_REGISTER_THREAD,
 	OPT_FDINFO_READER,
+	OPT_SQ_CPU,
 	OPT_CREATE_DELAY,
 	OPT_WAIT_START,
 	OPT_HOLD,
@@ -326,6 +330,7 @@ static const struct option long_options[] = {
 	{ "fixed-file",		no_argument,		NULL, OPT_FIXED_FILE },
 	{ "register-thread",	no_argument,		NULL, OPT_REGISTER_THREAD },
 	{ "fdinfo-reader",	no_argument,		NULL, OPT_FDINFO_READER },
+	{ "sq-cpu",		required_argument,	NULL, OPT_SQ_CPU },
 	{ "create-delay",	required_argument,	NULL, OPT_CREATE_DELAY },
 	{ "wait-start",		no_argument,		NULL, OPT_WAIT_START },
 	{ "hold",		required_argument,	NULL, OPT_HOLD },
@@ -405,6 +410,9 @@ static void parse_args(int argc, char **argv)
 		case OPT_FDINFO_READER:
 			cfg.fdinfo_reader = true;
 			break;
+		case OPT_SQ_CPU:
+			cfg.sq_cpu = parse_uint("sq-cpu", optarg, 0, 4095);
+			break;
 		case OPT_CREATE_DELAY:
 			cfg.create_delay_s = parse_seconds("create-delay", optarg, true);
 			break;
@@ -454,8 +462,12 @@ static void parse_args(int argc, char **argv)
 	if (cfg.depth < cfg.batch)
 		die("--depth %u must be >= --batch %u", cfg.depth, cfg.batch);
 
+	if (cfg.sq_cpu >= 0 && !cfg.sqpoll)
+		die("--sq-cpu needs --sqpoll");
 	if (cfg.sqpoll)
 		cfg.setup_flags |= IORING_SETUP_SQPOLL;
+	if (cfg.sq_cpu >= 0)
+		cfg.setup_flags |= IORING_SETUP_SQ_AFF;
 	if (coop_taskrun)
 		cfg.setup_flags |= IORING_SETUP_COOP_TASKRUN;
 	if (single_issuer)
@@ -491,6 +503,8 @@ static void create_ring(struct ring_state *rs)
 		p.cq_entries = 2 * cfg.depth;
 	if (cfg.sqpoll)
 		p.sq_thread_idle = SQPOLL_IDLE_MS;
+	if (cfg.sq_cpu >= 0)
+		p.sq_thread_cpu = cfg.sq_cpu;
 	ret = io_uring_queue_init_params(cfg.depth, &rs->ring, &p);
 	if (ret < 0)
 		die("io_uring_queue_init_params(ring %u, entries %u, flags 0x%x): %s",
