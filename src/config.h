@@ -13,6 +13,12 @@
 
 #define EXIT_USAGE 2
 
+/*
+ * The sample backend's default rate per CPU: one busy thread gives 2594 samples in 2 s, whose
+ * lock share's 95% interval is at most +-1.92 points wide (at a share of 50%).
+ */
+#define DEFAULT_FREQ_HZ 1297
+
 struct config {
 	pid_t pid;
 	bool all;

@@ -43,7 +43,24 @@ static void detach_sampling(struct session *s)
 	s->nr_perf = 0;
 }
 
-/* One CPU-clock perf event per online CPU at freq_hz, each running on_sample. */
+/*
+ * Period of CPU cpu's sampling timer at freq_hz: the nominal period, made 1-3% shorter or
+ * longer by CPU so that the CPUs' timers drift through every phase against each other (and
+ * against periodic events like the tick). With equal periods their phases stay fixed: a CPU
+ * whose sample falls microseconds after another CPU's sample interrupt stalled the lock holder
+ * finds its waiters spinning, and the lock share depended on the phase (in paired runs against
+ * perf on two threads sharing a ring, +10 points in some runs and +0 in others). The spread is
+ * symmetric over each 6 CPUs: the mean period stays the nominal one.
+ */
+static __u64 sample_period_ns(int cpu, __u32 freq_hz)
+{
+	static const int spread_permille[] = { -30, 30, -20, 20, -10, 10 };
+	__u64 nominal = 1000000000ull / freq_hz;
+
+	return nominal + (__s64)nominal * spread_permille[cpu % 6] / 1000;
+}
+
+/* One CPU-clock perf event per online CPU at about freq_hz, each running on_sample. */
 static int attach_sampling(struct session *s, __u32 freq_hz, char *err, size_t err_size)
 {
 	int ncpus = libbpf_num_possible_cpus(), cpu;
@@ -57,8 +74,8 @@ static int attach_sampling(struct session *s, __u32 freq_hz, char *err, size_t e
 			.type = PERF_TYPE_SOFTWARE,
 			.size = sizeof(attr),
 			.config = PERF_COUNT_SW_CPU_CLOCK,
-			.sample_freq = freq_hz,
-			.freq = 1,
+			.sample_period = getenv("URINGLOCKSTAT_TEST_SAME_PERIOD") ? 1000000000ull / freq_hz :
+					 sample_period_ns(cpu, freq_hz),
 		};
 		int fd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 		struct bpf_link *link;
