@@ -51,19 +51,26 @@ static __always_inline __u32 held_slot(__u64 current)
 SEC("perf_event")
 int on_sample(void *ctx)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32, slot;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, slot, waiting = 0;
 	struct stack_stats *ss;
 	__s32 kstack, ustack;
 
 	if (!enabled || !tgid || !is_target(tgid))
 		return 0;
 	slot = held_slot(bpf_get_current_task());
+	/* A task waiting for a tracked lock: the ring it waits for (contention backend). */
+	if (slot == RING_SLOT_NONE && contention_on) {
+		struct waiter *w = bpf_task_storage_get(&waiters, bpf_get_current_task_btf(), 0, 0);
+
+		if (w && w->lock)
+			waiting = w->slot + 1;
+	}
 	kstack = take_stack(ctx, &stacks, 0);
 	ustack = want_ustacks ? take_stack(ctx, &ustacks, BPF_F_USER_STACK) : -1;
 	__sync_fetch_and_add(&failures.samples, 1);
 	if (slot != RING_SLOT_NONE)
 		__sync_fetch_and_add(&failures.samples_held, 1);
-	ss = stack_stats_of(slot, kstack, ustack, STACK_SAMPLE, 0);
+	ss = stack_stats_of(slot, kstack, ustack, STACK_SAMPLE, waiting);
 	if (ss)
 		__sync_fetch_and_add(&ss->count, 1);
 	return 0;

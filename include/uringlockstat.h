@@ -9,6 +9,12 @@
 #define DEFAULT_MAX_RINGS 128
 #define DEFAULT_MAX_TARGETS 1024
 #define DEFAULT_MAX_STACKS 4096
+/*
+ * Buckets of the kernel stack map: a new stack whose hash bucket holds another stack is not
+ * recorded (counted as stacks_full), so the buckets outnumber the stacks a run keeps, 4 to 1
+ * (16384 x 256 bytes: 4 MiB).
+ */
+#define KSTACK_BUCKETS (4 * DEFAULT_MAX_STACKS)
 #define MAX_STACK_DEPTH 32
 /*
  * Frames a BPF trampoline puts on top of the stack of a traced function (the BPF program and
@@ -205,7 +211,9 @@ struct stack_key {
 	__s32 ustack_id; /* user stack in the ustacks map; negative: none or not taken */
 	__u32 kind;      /* enum stack_kind */
 	__u32 lock_fn;   /* STACK_EXACT: enum lock_fn that took the lock; STACK_CONTENDED:
-			  * enum owner_role of the lock's owner at the episode's begin */
+			  * enum owner_role of the lock's owner at the episode's begin;
+			  * STACK_SAMPLE: 1 + the slot of the tracked lock the task waited
+			  * for (its open contention episode), 0 if none */
 };
 
 struct stack_stats {

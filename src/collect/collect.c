@@ -235,6 +235,8 @@ static void read_stack_stats(struct session *s, struct report *rep)
 	for (i = 0; i < rep->nr_rings; i++) {
 		rep->rings[i].samples_held = 0;
 		memset(rep->rings[i].contended_by, 0, sizeof(rep->rings[i].contended_by));
+		memset(rep->rings[i].lock_samples_path, 0,
+		       sizeof(rep->rings[i].lock_samples_path));
 	}
 	rep->lock_samples = 0;
 	memset(rep->lock_samples_path, 0, sizeof(rep->lock_samples_path));
@@ -254,8 +256,14 @@ static void read_stack_stats(struct session *s, struct report *rep)
 			if (key.slot < rep->nr_rings)
 				rep->rings[key.slot].samples_held += st.count;
 			if (stack_lock_code(s, key.stack_id)) {
+				enum lock_path path = stack_path(s, key.stack_id);
+				__u32 ring = key.slot < rep->nr_rings ? key.slot : key.lock_fn - 1;
+
 				rep->lock_samples += st.count;
-				rep->lock_samples_path[stack_path(s, key.stack_id)] += st.count;
+				rep->lock_samples_path[path] += st.count;
+				/* Held, or else waited for: the ring whose lock code it is. */
+				if (ring < rep->nr_rings && s->slots[ring].ctx)
+					rep->rings[ring].lock_samples_path[path] += st.count;
 			}
 			continue;
 		}

@@ -26,7 +26,7 @@ static void size_maps(struct uringlockstat_bpf *skel, const struct session *s,
 	if (!s->rodata.want_holds || trial)
 		bpf_map__set_max_entries(skel->maps.task_calls, 1);
 	bpf_map__set_max_entries(skel->maps.lock_index, s->rodata.index_mask + 1);
-	bpf_map__set_max_entries(skel->maps.stacks, stacks ? DEFAULT_MAX_STACKS : 1);
+	bpf_map__set_max_entries(skel->maps.stacks, stacks ? KSTACK_BUCKETS : 1);
 	bpf_map__set_max_entries(skel->maps.stack_stats, stacks ? DEFAULT_MAX_STACKS : 1);
 	if (!o->want_ustacks || trial)
 		bpf_map__set_max_entries(skel->maps.ustacks, 1);

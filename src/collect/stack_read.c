@@ -17,14 +17,14 @@ int stack_read_open(struct session *s, bool want_ustacks, char *err, size_t err_
 	if (!s->stacks_used)
 		return 0;
 	s->ksyms = ksyms_load();
-	s->stack_paths = malloc(DEFAULT_MAX_STACKS);
-	s->stack_lock = malloc(DEFAULT_MAX_STACKS);
+	s->stack_paths = malloc(KSTACK_BUCKETS);
+	s->stack_lock = malloc(KSTACK_BUCKETS);
 	if (!s->ksyms || !s->stack_paths || !s->stack_lock) {
 		snprintf(err, err_size, "cannot read /proc/kallsyms for kernel stacks");
 		return -ENOMEM;
 	}
-	memset(s->stack_paths, -1, DEFAULT_MAX_STACKS);
-	memset(s->stack_lock, -1, DEFAULT_MAX_STACKS);
+	memset(s->stack_paths, -1, KSTACK_BUCKETS);
+	memset(s->stack_lock, -1, KSTACK_BUCKETS);
 	if (want_ustacks) {
 		s->usyms = usyms_new();
 		if (!s->usyms) {
@@ -107,7 +107,7 @@ bool stack_lock_code(struct session *s, __s32 stack_id)
 	struct stack_entry e = {};
 	size_t i;
 
-	if (stack_id < 0 || stack_id >= DEFAULT_MAX_STACKS)
+	if (stack_id < 0 || stack_id >= KSTACK_BUCKETS)
 		return false;
 	if (s->stack_lock[stack_id] >= 0)
 		return s->stack_lock[stack_id];
@@ -123,7 +123,7 @@ enum lock_path stack_path(struct session *s, __s32 stack_id)
 {
 	__u64 frames[MAX_STACK_DEPTH] = {};
 
-	if (stack_id < 0 || stack_id >= DEFAULT_MAX_STACKS)
+	if (stack_id < 0 || stack_id >= KSTACK_BUCKETS)
 		return PATH_OTHER;
 	if (s->stack_paths[stack_id] >= 0)
 		return s->stack_paths[stack_id];

@@ -115,6 +115,36 @@ static int read_flags(struct reader *r, json_t *obj, const char *where, struct s
 }
 
 /*
+ * A {PATH: samples} object at key (absent from reports of earlier versions, or null): into
+ * out (PATH_COUNT counts), *has set when present.
+ */
+static int read_path_counts(struct reader *r, json_t *obj, const char *key, const char *where,
+			    __u64 *out, bool *has)
+{
+	json_t *by_path, *v;
+	const char *name;
+	char w[256];
+	int ret;
+
+	by_path = jr_get_object(r, obj, key, where, F_NULLABLE, &ret);
+	if (!by_path)
+		return ret;
+	jr_sub(w, sizeof(w), where, key);
+	json_object_foreach(by_path, name, v) {
+		enum lock_path p = path_by_name(name);
+		struct saved_count n;
+
+		if (p == PATH_COUNT)
+			return jr_fail(r, w, name, "is not a kernel path this version knows");
+		if (jr_get_count(r, by_path, name, w, F_REQUIRED, &n))
+			return -1;
+		out[p] = n.value;
+	}
+	*has = true;
+	return 0;
+}
+
+/*
  * "contention_by_owner" (null without the contention backend; absent from reports of earlier
  * versions): by_waiter_path {PATH: {episodes, owners: {ROLE: episodes}}}.
  */
@@ -225,7 +255,9 @@ static int read_ring(struct reader *r, json_t *obj, const char *where, struct sa
 	    jr_get_summary(r, obj, "hold_ns", where, &ring->hold) ||
 	    jr_get_summary(r, obj, "acquire_wait_ns", where, &ring->acquire_wait))
 		return -1;
-	if (read_owner_matrix(r, obj, where, ring))
+	if (read_owner_matrix(r, obj, where, ring) ||
+	    read_path_counts(r, obj, "sampled_lock_samples_by_path", where, ring->lock_samples_path,
+			     &ring->has_lock_paths))
 		return -1;
 	return read_paths(r, obj, where, ring);
 }
@@ -278,32 +310,6 @@ const struct saved_ring *saved_run_find(const struct saved_run *run, const char 
 }
 
 /* The fields of one run: the top level (exit status under "target") or a repeat. */
-/* "lock_samples_by_path" (absent from reports of earlier versions): {PATH: samples}. */
-static int read_lock_paths(struct reader *r, json_t *sampled, const char *where,
-			   struct saved_run *run)
-{
-	json_t *by_path, *v;
-	const char *name;
-	char w[256];
-	int ret;
-
-	by_path = jr_get_object(r, sampled, "lock_samples_by_path", where, F_NULLABLE, &ret);
-	if (!by_path)
-		return ret;
-	jr_sub(w, sizeof(w), where, "lock_samples_by_path");
-	json_object_foreach(by_path, name, v) {
-		enum lock_path p = path_by_name(name);
-		struct saved_count n;
-
-		if (p == PATH_COUNT)
-			return jr_fail(r, w, name, "is not a kernel path this version knows");
-		if (jr_get_count(r, by_path, name, w, F_REQUIRED, &n))
-			return -1;
-		run->lock_samples_path[p] = n.value;
-	}
-	run->has_lock_paths = true;
-	return 0;
-}
 
 static int read_run(struct reader *r, json_t *obj, const char *where, bool top,
 		    struct saved_run *run)
@@ -334,7 +340,8 @@ static int read_run(struct reader *r, json_t *obj, const char *where, bool top,
 		    jr_get_count_max(r, sampled, "freq_hz", w, F_NULLABLE, UINT32_MAX,
 				     &run->freq_hz) ||
 		    jr_get_share(r, sampled, "lock_share", w, &run->has_lock_share, &run->lock_share) ||
-		    read_lock_paths(r, sampled, w, run))
+		    read_path_counts(r, sampled, "lock_samples_by_path", w, run->lock_samples_path,
+				     &run->has_lock_paths))
 			return -1;
 	}
 	rings = jr_get_array(r, obj, "rings", where, F_REQUIRED, &ret);

@@ -85,6 +85,9 @@ struct saved_ring {
 	bool has_owner_share;
 	double owner_other_cpu_share;
 	/* contention_by_owner.by_waiter_path: episodes by owner role (rows) and waiter path. */
+	/* sampled_lock_samples_by_path: this ring's samples in lock code, by calling path. */
+	bool has_lock_paths;
+	__u64 lock_samples_path[PATH_COUNT];
 	bool has_owner_matrix;
 	__u64 owner_matrix[ROLE_COUNT][PATH_COUNT];
 	/* Exact backend. */

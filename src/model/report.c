@@ -226,3 +226,23 @@ void owner_matrix_print(FILE *out, const __u64 (*m)[PATH_COUNT], __u64 contended
 	}
 	fprintf(out, "\n");
 }
+
+void ring_lock_paths_print(FILE *out, size_t ring, const __u64 *by_path, __u64 samples)
+{
+	__u64 elided = lock_samples_elided(by_path), in_lock = 0;
+	double lo, hi;
+	char b[32];
+	int p;
+
+	for (p = 0; p < PATH_COUNT; p++)
+		in_lock += by_path[p];
+	if (!in_lock || !samples)
+		return;
+	stats_wilson95(in_lock, samples, &lo, &hi);
+	fprintf(out, "  ring %zu: lock code (held or waited for) in %llu samples, %.2f%% (95%% "
+		"interval %s); on elided paths %llu, ", ring, (unsigned long long)in_lock,
+		100.0 * in_lock / samples, fmt_share_ci(lo, hi, b, sizeof(b)),
+		(unsigned long long)elided);
+	stats_wilson95(elided, samples, &lo, &hi);
+	fprintf(out, "%.2f%% (%s)\n", 100.0 * elided / samples, fmt_share_ci(lo, hi, b, sizeof(b)));
+}

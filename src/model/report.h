@@ -55,6 +55,11 @@ struct ring_report {
 	 * one of OWNER_SAMPLE_EVERY) and the waiter's path (its kernel stack): report.waiter_paths.
 	 */
 	__u64 contended_by[ROLE_COUNT][PATH_COUNT];
+	/*
+	 * Samples in lock code while a task held this ring's lock or waited for it (an open
+	 * contention episode), by the kernel path that called the lock code (sample backend).
+	 */
+	__u64 lock_samples_path[PATH_COUNT];
 };
 
 /* Counters backend figures a run could not measure (their hook missing or refused). */
@@ -165,6 +170,13 @@ bool sampled_hold_ci95(__u64 held, __u64 samples, __u32 freq_hz, double *lo_ns, 
  * in lock code.
  */
 void lock_paths_print(FILE *out, const __u64 *by_path, __u64 samples);
+
+/*
+ * One ring's line of the sample backend's text: its samples in lock code (by_path, PATH_COUNT
+ * counts) of the run's `samples`, and those on the paths elision removes, each share with its
+ * 95% interval. Nothing without lock samples. Live and saved alike.
+ */
+void ring_lock_paths_print(FILE *out, size_t ring, const __u64 *by_path, __u64 samples);
 
 /* The lock samples of by_path (PATH_COUNT counts) on the paths elision removes. */
 __u64 lock_samples_elided(const __u64 *by_path);

@@ -218,6 +218,27 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 										: json_null());
 	json_object_set_new(o, "owner_other_cpu_share_ci95",
 			    contention ? ci95_json(s->owner_other_cpu, s->owner_known) : json_null());
+	if (rep->backends[BACKEND_SAMPLE].active) {
+		__u64 elided = lock_samples_elided(r->lock_samples_path);
+		json_t *by_path = json_object();
+		int p;
+
+		for (p = 0; p < PATH_COUNT; p++) {
+			if (r->lock_samples_path[p])
+				json_object_set_new(by_path, path_name(p),
+						    json_u64(r->lock_samples_path[p]));
+		}
+		json_object_set_new(o, "sampled_lock_samples_by_path", by_path);
+		json_object_set_new(o, "sampled_elided_lock_share",
+				    rep->samples ? json_real((double)elided / rep->samples)
+						 : json_null());
+		json_object_set_new(o, "sampled_elided_lock_share_ci95",
+				    ci95_json(elided, rep->samples));
+	} else {
+		json_object_set_new(o, "sampled_lock_samples_by_path", json_null());
+		json_object_set_new(o, "sampled_elided_lock_share", json_null());
+		json_object_set_new(o, "sampled_elided_lock_share_ci95", json_null());
+	}
 	json_object_set_new(o, "contention_by_owner",
 			    contention && rep->waiter_paths ? owner_json(r) : json_null());
 	/* Each sample stands for 1/freq of CPU time spent by a task holding the lock. */

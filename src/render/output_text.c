@@ -208,6 +208,8 @@ void report_print_text(FILE *out, const struct report *rep, bool addresses)
 			char b[32], lo_b[32], hi_b[32];
 			double lo, hi;
 
+			if (r->info.ctx)
+				ring_lock_paths_print(out, i, r->lock_samples_path, rep->samples);
 			if (!r->info.ctx || !r->samples_held)
 				continue;
 			fprintf(out, "  ring %zu: lock held in %llu samples (~%s", i,

@@ -196,6 +196,8 @@ static void print_sampled(FILE *out, const struct saved_run *run)
 		char lo_b[32], hi_b[32];
 		double lo, hi;
 
+		if (r->has_lock_paths)
+			ring_lock_paths_print(out, i, r->lock_samples_path, val(&run->samples));
 		if (!r->sampled_hold_ns.valid || r->sampled_hold_ns.value < period_ns)
 			continue;
 		fprintf(out, "  ring %zu: lock held in %llu samples (~%s", i,

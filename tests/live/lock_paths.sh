@@ -38,4 +38,20 @@ grep -q "^  lock code by calling path: .*submit $submit " "$T/text" ||
 	fail "text lacks the path line: $(grep -n 'lock code' "$T/text")"
 grep -q "^  on the paths SINGLE_ISSUER elision removes (submit, task_work, local_work): " "$T/text" ||
 	fail "text lacks the elided line"
+
+# Per ring: two threads sharing one ring (the only ring: all the lock code is its own), default
+# backends. The ring's lock samples (held or waited for) are at most the run's and most of
+# them; its elided share lies in its interval.
+"$ULS" --json "$T/s.json" -- "$BENCH" --threads 2 --shared --batch 8 --duration 2 \
+	>/dev/null 2>"$T/err" || fail "shared run failed: $(tail -3 "$T/err")"
+run=$(jqv "$T/s.json" .sampled.lock_samples)
+ring=$(jqv "$T/s.json" '[.rings[0].sampled_lock_samples_by_path[]] | add // 0')
+assert_gt "run's lock samples" "$run" 50
+echo "ring's lock samples $ring of the run's $run"
+check "ring's lock samples within the run's, and most of them" \
+	"$(jq -n "$ring <= $run and $ring * 2 > $run")"
+check "ring's elided share in its interval" \
+	"$(jqv "$T/s.json" '.rings[0] | .sampled_elided_lock_share_ci95[0] <= .sampled_elided_lock_share and .sampled_elided_lock_share <= .sampled_elided_lock_share_ci95[1]')"
+"$ULS" report "$T/s.json" | grep -q "^  ring 0: lock code (held or waited for) in $ring samples" ||
+	fail "text lacks the ring's lock code line"
 exit 0

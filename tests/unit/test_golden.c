@@ -119,6 +119,8 @@ static struct report *golden_report(void)
 	r->sum.owner_known = 120;
 	r->sum.owner_other_cpu = 90;
 	r->contended_by[ROLE_IOWQ][PATH_SUBMIT] = 9;
+	r->lock_samples_path[PATH_SUBMIT] = 20;
+	r->lock_samples_path[PATH_TCTX] = 2;
 	r->contended_by[ROLE_SUBMITTER][PATH_IOWQ] = 4;
 	r->contended_by[ROLE_UNKNOWN][PATH_SUBMIT] = 2;
 	r->sum.acquisitions = 100270;
