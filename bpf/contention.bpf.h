@@ -193,7 +193,11 @@ static __always_inline void episode_end(struct waiter *w, __u64 key, int ret, __
 		s->wait_ns_total += wait_ns;
 		if (wait_ns > s->wait_ns_max)
 			s->wait_ns_max = wait_ns;
-		hist_add(h->wait, wait_ns);
+		/* A successful end holds the ring's lock: it serializes the writers. */
+		if (ret < 0)
+			hist_add_atomic(h->wait, wait_ns);
+		else
+			hist_add(h->wait, wait_ns);
 	}
 	if (want_kstacks || want_ustacks || (want_waiter_paths && w->owner_role != ROLE_NOT_READ)) {
 		struct stack_stats *ss = stack_stats_of(w->slot, w->stack_id, w->ustack_id,

@@ -50,6 +50,10 @@ typedef struct {
 	long counter;
 } atomic_long_t;
 
+typedef struct {
+	int counter;
+} atomic_t;
+
 struct list_head {
 	struct list_head *next;
 	struct list_head *prev;
@@ -80,10 +84,15 @@ struct thread_info {
 struct files_struct;
 struct io_uring_task;
 
+struct signal_struct {
+	atomic_t live;
+};
+
 struct task_struct {
 	struct thread_info thread_info;
 	unsigned int __state;
 	unsigned int flags;
+	struct signal_struct *signal;
 	int pid;
 	int tgid;
 	char comm[16];

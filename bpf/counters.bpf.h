@@ -140,7 +140,8 @@ int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 
 /*
  * A ring's teardown began: io_uring_release queues ctx->exit_work (io_ring_exit_work) once per
- * closed ring, in the closing task, after the last submission. Keep its last SQ head, so that
+ * closed ring, when its last reference (fd, registered ring fd, mapping) is gone, in the
+ * closing task, after the last submission. Keep its last SQ head, so that
  * the SQ-head count of a ring closed between two snapshots is complete. A work item is a
  * tracked ring's exit work when the ring it would be embedded in is tracked: no other work
  * sits at that offset of a ring.
@@ -149,6 +150,7 @@ static __always_inline int on_queue_work(__u64 work)
 {
 	struct io_ring_ctx *ctx;
 	struct ring_info *info;
+	__u64 lock;
 	__u32 slot;
 
 	ctx = (struct io_ring_ctx *)(work - bpf_core_field_offset(struct io_ring_ctx, exit_work));
@@ -161,6 +163,14 @@ static __always_inline int on_queue_work(__u64 work)
 	info->sq_head_end = BPF_CORE_READ(ctx, cached_sq_head);
 	/* The head before the flag that says it is there. */
 	__sync_lock_test_and_set(&info->ended, 1);
+	/*
+	 * Untracked at once: the teardown's own acquisitions are not counted, and a mutex
+	 * allocated later at the freed lock's address is never charged to this ring. Its
+	 * figures stay in the slot until user space expires it.
+	 */
+	lock = lock_of(ctx);
+	bpf_map_delete_elem(&tracked, &lock);
+	untrack_slot(lock, slot);
 	return 0;
 }
 

@@ -68,6 +68,7 @@ enum {
 	OPT_JSON,
 	OPT_LIGHT,
 	OPT_MAX_RINGS,
+	OPT_MAX_PROCS,
 	OPT_PROG_STATS,
 	OPT_NO_PROG_STATS,
 	OPT_NO_PATHS,
@@ -140,6 +141,8 @@ static const struct argp_option options[] = {
 	{ "repeat", OPT_REPEAT, "N", 0, "With -- CMD: run the command N times, one sample of every "
 	  "metric each, all in one JSON (for compare's significance test)", 0 },
 	{ "max-rings", OPT_MAX_RINGS, "N", 0, "Track at most N rings (default 128)", 0 },
+	{ "max-procs", OPT_MAX_PROCS, "N", 0, "Follow at most N live target processes at once "
+	  "(-p, the command, and with --follow-forks their children; default 1024)", 0 },
 	{ "paths", OPT_PATHS, NULL, 0, "Attribute each exact acquisition to its kernel path "
 	  "from its call site (adds the exact backend)", 0 },
 	{ "holds", OPT_HOLDS, NULL, 0, "Time each exact acquisition: its wait from the lock call "
@@ -353,6 +356,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_NO_PROG_STATS:
 		cfg->no_prog_stats = true;
 		break;
+	case OPT_MAX_PROCS:
+		cfg->max_procs = parse_long(arg, "--max-procs", 1, 1 << 20);
+		break;
 	case OPT_MAX_RINGS:
 		cfg->max_rings = parse_long(arg, "--max-rings", 1, 1 << 20);
 		break;
@@ -414,6 +420,7 @@ int config_parse(int argc, char **argv, struct config *cfg)
 
 	*cfg = (struct config){
 		.max_rings = DEFAULT_MAX_RINGS,
+		.max_procs = DEFAULT_MAX_TARGETS,
 		.repeat = 1,
 		.weight = WEIGHT_DEFAULT,
 		.freq_hz = DEFAULT_FREQ_HZ,

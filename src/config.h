@@ -35,6 +35,7 @@ struct config {
 	bool holds;		/* --holds */
 	bool stacks;
 	bool ustack;
+	__u32 max_procs;	/* --max-procs */
 	const char *folded_path;
 	bool fold_owner;	/* --fold-owner: contended stacks split by the owner's role */
 	const char *svg_path;

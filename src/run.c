@@ -467,6 +467,7 @@ int run(const struct config *cfg)
 {
 	struct session_opts opts = {
 		.max_rings = cfg->max_rings,
+		.max_targets = cfg->max_procs,
 		.light = !cfg->count_enters,
 		.prog_stats = cfg->prog_stats,
 		.no_prog_stats = cfg->no_prog_stats,

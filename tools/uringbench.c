@@ -84,6 +84,7 @@ struct config {
 	bool register_thread;		/* a thread calls io_uring_register in a loop */
 	bool fdinfo_reader;		/* a child process reads the rings' fdinfo in a loop */
 	int sq_cpu;			/* --sq-cpu: IORING_SETUP_SQ_AFF on this CPU, -1 none */
+	bool registered_ring;		/* enter through a registered ring fd, the fd closed */
 	double create_delay_s;
 	bool wait_start;
 	double hold_s;
@@ -114,6 +115,8 @@ struct ring_state {
 	unsigned int sq_entries;
 	unsigned int cq_entries;
 	int fd;
+	int enter_fd;			/* fd, or the registered ring's index */
+	unsigned int enter_flags;	/* 0, or IORING_ENTER_REGISTERED_RING */
 } __attribute__((aligned(64)));
 
 struct worker {
@@ -209,6 +212,8 @@ static void usage(FILE *out)
 "                        called to wake the SQ thread or to wait for CQEs that did not\n"
 "                        arrive within %d us of polling the CQ\n"
 "  --sq-cpu N            IORING_SETUP_SQ_AFF: the SQ thread runs on CPU N (with --sqpoll)\n"
+"  --registered-ring     register each ring's fd (io_uring_register_ring_fd), close the\n"
+"                        fd, and enter through the registered index only\n"
 "\n"
 "Workload:\n"
 "  --op nop|read|write   request type (default nop); read: 4 KiB from /dev/zero;\n"
@@ -304,6 +309,7 @@ enum {
 	OPT_REGISTER_THREAD,
 	OPT_FDINFO_READER,
 	OPT_SQ_CPU,
+	OPT_REGISTERED_RING,
 	OPT_CREATE_DELAY,
 	OPT_WAIT_START,
 	OPT_HOLD,
@@ -331,6 +337,7 @@ static const struct option long_options[] = {
 	{ "register-thread",	no_argument,		NULL, OPT_REGISTER_THREAD },
 	{ "fdinfo-reader",	no_argument,		NULL, OPT_FDINFO_READER },
 	{ "sq-cpu",		required_argument,	NULL, OPT_SQ_CPU },
+	{ "registered-ring",	no_argument,		NULL, OPT_REGISTERED_RING },
 	{ "create-delay",	required_argument,	NULL, OPT_CREATE_DELAY },
 	{ "wait-start",		no_argument,		NULL, OPT_WAIT_START },
 	{ "hold",		required_argument,	NULL, OPT_HOLD },
@@ -410,6 +417,9 @@ static void parse_args(int argc, char **argv)
 		case OPT_FDINFO_READER:
 			cfg.fdinfo_reader = true;
 			break;
+		case OPT_REGISTERED_RING:
+			cfg.registered_ring = true;
+			break;
 		case OPT_SQ_CPU:
 			cfg.sq_cpu = parse_uint("sq-cpu", optarg, 0, 4095);
 			break;
@@ -452,6 +462,12 @@ static void parse_args(int argc, char **argv)
 		die("--sqpoll cannot be combined with --coop-taskrun or --defer-taskrun %s",
 		    "(the kernel returns -EINVAL)");
 
+	if (cfg.registered_ring && cfg.shared)
+		die("--registered-ring cannot be used with --shared: a registered ring fd is the "
+		    "registering thread's own");
+	if (cfg.registered_ring && (cfg.register_every || cfg.register_thread || cfg.fdinfo_reader))
+		die("--registered-ring closes the ring's fd: not with --register-every, "
+		    "--register-thread or --fdinfo-reader");
 	if (cfg.fixed_file && cfg.op == OP_NOP)
 		die("--fixed-file needs --op read or --op write (a file to register)");
 
@@ -516,10 +532,22 @@ static void create_ring(struct ring_state *rs)
 	rs->sq_entries = p.sq_entries;
 	rs->cq_entries = p.cq_entries;
 	rs->fd = rs->ring.ring_fd;
+	rs->enter_fd = rs->fd;
 	if (cfg.fixed_file) {
 		ret = io_uring_register_files(&rs->ring, &io_fd, 1);
 		if (ret < 0)
 			die("io_uring_register_files(ring %u): %s", rs->index, strerror(-ret));
+	}
+	if (cfg.registered_ring) {
+		ret = io_uring_register_ring_fd(&rs->ring);
+		if (ret != 1)
+			die("io_uring_register_ring_fd(ring %u): %s", rs->index,
+			    ret < 0 ? strerror(-ret) : "not registered");
+		rs->enter_fd = rs->ring.enter_ring_fd;
+		rs->enter_flags = IORING_ENTER_REGISTERED_RING;
+		/* The mappings keep the ring alive; no fd table holds it any more. */
+		close(rs->fd);
+		rs->ring.ring_fd = -1;
 	}
 }
 
@@ -654,7 +682,8 @@ static void wait_cqes(struct ring_state *rs, struct counts *c, unsigned int min_
 				      IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
 				      (sigset_t *)&arg, sizeof(arg));
 	else
-		ret = io_uring_enter(rs->fd, 0, min_complete, IORING_ENTER_GETEVENTS, NULL);
+		ret = io_uring_enter(rs->enter_fd, 0, min_complete,
+				     IORING_ENTER_GETEVENTS | rs->enter_flags, NULL);
 	c->enters++;
 	if (ret < 0 && !retryable(ret))
 		die("io_uring_enter(ring %u, wait %u): %s", rs->index, min_complete,
@@ -670,7 +699,8 @@ static void sqpoll_kick(struct ring_state *rs, struct counts *c, unsigned int to
 	io_uring_smp_mb();
 	if (!(IO_URING_READ_ONCE(*rs->ring.sq.kflags) & IORING_SQ_NEED_WAKEUP))
 		return;
-	ret = io_uring_enter(rs->fd, to_submit, 0, IORING_ENTER_SQ_WAKEUP, NULL);
+	ret = io_uring_enter(rs->enter_fd, to_submit, 0,
+			     IORING_ENTER_SQ_WAKEUP | rs->enter_flags, NULL);
 	c->enters++;
 	if (to_submit)
 		c->enters_submit++;
@@ -702,7 +732,8 @@ static void private_batch(struct worker *w, unsigned int slot, unsigned int n)
 	publish_sq(&rs->ring);
 	rs->inflight += n;
 	while (left) {
-		ret = io_uring_enter(rs->fd, left, left, IORING_ENTER_GETEVENTS, NULL);
+		ret = io_uring_enter(rs->enter_fd, left, left,
+				     IORING_ENTER_GETEVENTS | rs->enter_flags, NULL);
 		c->enters++;
 		c->enters_submit++;
 		submit_tick(w, rs, c);
@@ -753,7 +784,7 @@ static void shared_submit(struct worker *w, struct ring_state *rs, struct counts
 {
 	int ret;
 
-	ret = io_uring_enter(rs->fd, to_submit, 0, 0, NULL);
+	ret = io_uring_enter(rs->enter_fd, to_submit, 0, rs->enter_flags, NULL);
 	c->enters++;
 	c->enters_submit++;
 	if (ret < 0 && !retryable(ret))

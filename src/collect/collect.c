@@ -30,10 +30,10 @@ int collect_alloc(struct session *s)
 
 	s->slots = calloc(s->max_rings ? s->max_rings : 1, sizeof(*s->slots));
 	s->percpu = calloc(ncpus, sizeof(struct ring_stats));
-	s->percpu_hists = calloc(ncpus, sizeof(struct wait_hist));
-	s->zero_hists = calloc(ncpus, sizeof(struct wait_hist));
+	s->hist_buf = calloc(1, sizeof(struct wait_hist));
+	s->zero_hists = calloc(1, sizeof(struct wait_hist));
 	s->exact_buf = calloc(1, sizeof(struct exact_ring));
-	if (!s->slots || !s->percpu || !s->percpu_hists || !s->zero_hists || !s->exact_buf)
+	if (!s->slots || !s->percpu || !s->hist_buf || !s->zero_hists || !s->exact_buf)
 		return -ENOMEM;
 	return 0;
 }
@@ -42,7 +42,7 @@ void collect_free(struct session *s)
 {
 	free(s->slots);
 	free(s->percpu);
-	free(s->percpu_hists);
+	free(s->hist_buf);
 	free(s->zero_hists);
 	free(s->exact_buf);
 	free(s->snaps);
@@ -66,26 +66,6 @@ bool collect_slot_expired(const struct session *s, __u32 slot, __u64 now_ns, __u
 bool collect_slot_holds(const struct session *s, __u32 slot, const struct ring_info *info)
 {
 	return s->slots[slot].ctx == info->ctx && s->slots[slot].seen_ns == info->seen_ns;
-}
-
-/* Slots past the last used one that already have their histogram entry. */
-#define HISTS_AHEAD 8
-
-/*
- * Create the histogram entries of the next slots from user space. The map is a per-CPU hash
- * without preallocation (a slot's histograms take 13 KiB per CPU). Created from BPF, an entry
- * comes from the BPF allocator's per-CPU caches, which are refilled asynchronously and may be
- * empty at that moment (the ring then loses figures, counted as stats_lookup); a system call
- * allocates without that limit.
- */
-void prepare_hists(struct session *s, __u32 used)
-{
-	__u32 upto = used + HISTS_AHEAD < s->max_rings ? used + HISTS_AHEAD : s->max_rings;
-
-	for (; s->hists_ready < upto; s->hists_ready++)
-		bpf_map__update_elem(s->skel->maps.hists, &s->hists_ready, sizeof(__u32),
-				     s->zero_hists, sizeof(struct wait_hist) * s->ncpus,
-				     BPF_NOEXIST);
 }
 
 /* Run the iterator once; it tracks new rings and returns one record per io_uring file. */
@@ -206,17 +186,10 @@ static void read_ring(struct session *s, __u32 slot, struct ring_report *r)
 			sum->wait_ns_max = c->wait_ns_max;
 		sum->trylock_calls += c->trylock_calls;
 	}
-	/* No entry: no event yet that has a histogram (created on the first one). */
 	memset(&r->hists, 0, sizeof(r->hists));
-	if (!bpf_map__lookup_elem(s->skel->maps.hists, &slot, sizeof(slot), s->percpu_hists,
-				  sizeof(struct wait_hist) * s->ncpus, 0)) {
-		size_t i;
-
-		for (cpu = 0; cpu < s->ncpus; cpu++) {
-			for (i = 0; i < HIST_BUCKETS; i++)
-				r->hists.wait[i] += s->percpu_hists[cpu].wait[i];
-		}
-	}
+	if (!bpf_map__lookup_elem(s->skel->maps.hists, &slot, sizeof(slot), s->hist_buf,
+				  sizeof(struct wait_hist), 0))
+		memcpy(r->hists.wait, s->hist_buf->wait, sizeof(r->hists.wait));
 	if (s->exact)
 		read_exact(s, slot, r);
 }
@@ -396,6 +369,18 @@ static void count_heads(struct session *s, struct report *rep, __u32 nr, ssize_t
 		if (snap->submitter_tid)
 			r->submitter_tid = snap->submitter_tid;
 	}
+	/*
+	 * Liveness from the kernel: a ring whose teardown has not begun is live even when no fd
+	 * table holds it (a registered ring fd, a mapping). Its SQ head is read only from fd
+	 * tables: its SQE count stops at the last snapshot that found it in one.
+	 */
+	for (slot = 0; slot < rep->nr_rings; slot++) {
+		struct slot_track *t = &s->slots[slot];
+
+		t->fd_seen = t->open;
+		if (s->teardown_hook && t->ctx && !t->ended && !rep->rings[slot].info.ended)
+			t->open = true;
+	}
 }
 
 /*
@@ -429,7 +414,6 @@ int session_snapshot(struct session *s, struct report *rep)
 	nr = s->skel->bss->next_slot;
 	if (nr > s->max_rings)
 		nr = s->max_rings;
-	prepare_hists(s, nr);
 	read_slots(s, rep, nr);
 	if (nr > rep->nr_rings)
 		rep->nr_rings = nr;
@@ -441,6 +425,7 @@ int session_snapshot(struct session *s, struct report *rep)
 	for (slot = 0; slot < rep->nr_rings; slot++) {
 		rep->rings[slot].head_seen = s->slots[slot].head_seen;
 		rep->rings[slot].open = s->slots[slot].open;
+		rep->rings[slot].no_fd = s->slots[slot].open && !s->slots[slot].fd_seen;
 		rep->rings[slot].ended = s->slots[slot].ended;
 	}
 	if (s->stacks_used)

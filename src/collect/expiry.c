@@ -140,7 +140,7 @@ static int free_slots(struct session *s, struct report *rep, __u32 nr, const boo
 				     s->ncpus * sizeof(struct ring_stats), BPF_ANY);
 		/* Zeroed, not deleted: the next ring in the slot needs no allocation. */
 		bpf_map__update_elem(skel->maps.hists, &slot, sizeof(slot), s->zero_hists,
-				     s->ncpus * sizeof(struct wait_hist), BPF_ANY);
+				     sizeof(struct wait_hist), BPF_ANY);
 		if (s->exact)
 			bpf_map__update_elem(skel->maps.exact, &slot, sizeof(slot), zero_state,
 					     sizeof(struct exact_ring), BPF_ANY);

@@ -353,6 +353,8 @@ static int attach_hooks(struct session *s, const struct session_opts *o, struct 
 		}
 		s->links[s->nr_links] = link;
 		s->link_hook[s->nr_links++] = i;
+		if (prog == s->skel->progs.queue_work_btf || prog == s->skel->progs.queue_work_raw)
+			s->teardown_hook = true;
 	}
 	if (!any_backend(rep)) {
 		snprintf(err, err_size, "no backend can run on this kernel (see 'uringlockstat "
@@ -471,7 +473,6 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 		ret = -EINTR;
 		goto fail;
 	}
-	prepare_hists(s, 0);
 	if (s->progs.iter) {
 		s->iter_link = bpf_program__attach_iter(s->skel->progs.find_rings, NULL);
 		if (!s->iter_link) {

@@ -21,6 +21,9 @@ static void size_maps(struct uringlockstat_bpf *skel, const struct session *s,
 	bpf_map__set_max_entries(skel->maps.rings, rings);
 	bpf_map__set_max_entries(skel->maps.stats, rings);
 	bpf_map__set_max_entries(skel->maps.free_slots, rings);
+	/* A ring may be open at several fds and in several processes (forks). */
+	bpf_map__set_max_entries(skel->maps.ring_fds, trial ? 1 : 4 * rings);
+	bpf_map__set_max_entries(skel->maps.targets, trial || o->target_all ? 1 : o->max_targets);
 	bpf_map__set_max_entries(skel->maps.hists, rings);
 	bpf_map__set_max_entries(skel->maps.exact, s->exact && !trial ? rings : 1);
 	if (!s->rodata.want_holds || trial)

@@ -11,21 +11,24 @@
 
 /*
  * Kernel memory of a ring slot besides its per-CPU figures: its entries in the tracked-lock
- * hash, the ring and free-slot maps, and the histogram hash element's header.
+ * hash, the ring and free-slot maps, and its 4 entries of the fd map.
  */
-#define RING_KERNEL_BYTES 512
+#define RING_KERNEL_BYTES 1024
+/* An entry of the targets hash (key, value and the element's header). */
+#define TARGET_BYTES 64
 /* The profiler's renderings of one ring (JSON tree, text, both metrics formats). */
 #define RING_RENDER_BYTES (16 * 1024)
-/* Programs, stack maps, stack aggregation, targets and fd maps: sizes that do not scale. */
+/* Programs, stack maps (4 MiB of kernel stacks) and stack aggregation: sizes that do not
+ * scale. */
 #define FIXED_KERNEL_BYTES (16ull << 20)
 
 /* The most one ring slot takes, in the kernel and in the profiler. */
 static __u64 ring_bytes(int ncpus)
 {
-	__u64 per_cpu = (sizeof(struct ring_stats) + 7) / 8 * 8 +
-			(sizeof(struct wait_hist) + 7) / 8 * 8;
-	/* The exact backend's figures (one copy) and the tracked-lock index entries. */
-	__u64 shared = sizeof(struct exact_ring) +
+	__u64 per_cpu = (sizeof(struct ring_stats) + 7) / 8 * 8;
+	/* The wait histogram and the exact backend's figures (one copy each), the tracked-lock
+	 * index entries. */
+	__u64 shared = sizeof(struct wait_hist) + sizeof(struct exact_ring) +
 		       INDEX_PER_RING * 2 * sizeof(struct lock_index_entry);
 	/* rep and prev of src/run.c, collection's tracking state and the expiry marks. */
 	__u64 user = 2 * sizeof(struct ring_report) + sizeof(struct slot_track) +
@@ -36,11 +39,12 @@ static __u64 ring_bytes(int ncpus)
 
 __u64 session_memory_needed(const struct session_opts *o, int ncpus)
 {
-	/* Per-CPU read buffers: stats, histograms and the zeroed histograms. */
-	__u64 buffers = 3ull * (sizeof(struct ring_stats) + sizeof(struct ring_hists)) *
-			(ncpus > 0 ? ncpus : 1);
+	/* Read buffers: per-CPU stats (read and zeroed), a histogram (read and zeroed). */
+	__u64 buffers = 2ull * sizeof(struct ring_stats) * (ncpus > 0 ? ncpus : 1) +
+			2ull * sizeof(struct ring_hists);
 
 	return (__u64)o->max_rings * ring_bytes(ncpus) + FIXED_KERNEL_BYTES +
+	       (__u64)o->max_targets * TARGET_BYTES +
 	       2 * sizeof(struct report) + buffers;
 }
 

@@ -23,6 +23,8 @@ const struct hook hooks[] = {
 	  "rings created while running until the next snapshot", 0 },
 	{ BACKEND_COUNT, PROG(fork_btf), PROG(fork_raw), HOOK_FOLLOW, NULL, -1,
 	  "children of the target", 0 },
+	{ BACKEND_COUNT, PROG(exit_btf), PROG(exit_raw), HOOK_TARGETS, NULL, -1,
+	  "ended target processes leaving the targets (a reused PID would be profiled)", 0 },
 	{ BACKEND_CONTENTION, PROG(contention_end_btf), PROG(contention_end_raw),
 	  HOOK_REQUIRED | HOOK_END, NULL, -1, "contention episodes", 0 },
 	{ BACKEND_CONTENTION, PROG(contention_begin_btf), PROG(contention_begin_raw),
@@ -303,7 +305,8 @@ bool plan_hook_wanted(const struct hook *h, const struct session_opts *o,
 		      const struct report *rep, bool enter_fexit)
 {
 	if (h->backend == BACKEND_COUNT)
-		return !(h->flags & HOOK_FOLLOW) || o->follow_forks;
+		return (!(h->flags & HOOK_FOLLOW) || o->follow_forks) &&
+		       (!(h->flags & HOOK_TARGETS) || !o->target_all);
 	if (h->flags & HOOK_END)
 		return rep->backends[BACKEND_CONTENTION].active || rep->holds_measured;
 	if (!rep->backends[h->backend].active)

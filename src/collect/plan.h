@@ -20,6 +20,7 @@ enum {
 	HOOK_FOLLOW = 1 << 3,   /* only with --follow-forks */
 	HOOK_END = 1 << 4,      /* contention_end: the exact backend's too, with --holds */
 	HOOK_HOLDS = 1 << 5,    /* a lock function: only with --holds */
+	HOOK_TARGETS = 1 << 6,  /* keeps the targets map: not with -a */
 };
 
 /* One program and where it attaches; a tp_btf hook has a raw_tp flavour of the same body. */
@@ -34,7 +35,7 @@ struct hook {
 	unsigned int counter;       /* the report's COUNTER_* figure it counts; 0: none */
 };
 
-#define NR_HOOKS 15
+#define NR_HOOKS 16
 
 /* Every hook of the BPF object, in attach order (detached in reverse). */
 extern const struct hook hooks[NR_HOOKS];

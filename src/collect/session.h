@@ -24,6 +24,7 @@ struct session_opts {
 	bool want_ustacks; /* user stacks of every recorded event */
 	__u32 freq_hz;    /* sample backend's sampling frequency */
 	__u32 max_rings;
+	__u32 max_targets; /* processes followed at once (-p, a command, their children) */
 	/* Set by a signal handler: session_open stops between steps with -EINTR. */
 	const volatile sig_atomic_t *stop;
 };

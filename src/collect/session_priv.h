@@ -33,6 +33,8 @@ struct slot_track {
 	bool head_seen;  /* an iterator snapshot, or the ring's teardown, gave its SQ head */
 	bool open;       /* the last snapshot still found the ring open */
 	bool ended;      /* its teardown began: counted up to its last SQ head */
+	bool fd_seen;    /* the last snapshot found it in an fd table (else live only through a
+			  * registered ring fd or a mapping: its SQ head is not read) */
 };
 
 struct session {
@@ -40,6 +42,8 @@ struct session {
 	struct uringlockstat_bpf *names; /* opened only for program names and sections */
 	struct uringlockstat_bpf__rodata rodata;
 	struct prog_set progs;              /* what is loaded */
+	bool teardown_hook;                 /* the ring teardown hook is attached: a ring is live
+					     * until its teardown, in an fd table or not */
 	char target[NR_HOOKS][64];          /* fentry hooks: the function attached to */
 	struct bpf_link *links[NR_HOOKS];   /* in attach order */
 	size_t link_hook[NR_HOOKS];         /* the hook of each link */
@@ -55,12 +59,11 @@ struct session {
 	__u32 max_rings;
 	struct slot_track *slots;      /* max_rings of them: collection's, see collect.c */
 	struct ring_stats *percpu;
-	struct wait_hist *percpu_hists;
-	struct wait_hist *zero_hists;  /* per-CPU zeros, to create histogram entries */
+	struct wait_hist *hist_buf;    /* one ring's histogram, read */
+	struct wait_hist *zero_hists;  /* zeros, to clear an expired slot's histogram */
 	struct exact_ring *exact_buf;  /* one ring's exact figures, as read */
 	__u64 sites_shown[64];         /* -v: call sites already printed with their path */
 	size_t nr_sites_shown;
-	__u32 hists_ready;             /* slots below this have a histogram entry */
 	struct ring_snapshot *snaps;
 	size_t snaps_cap;
 	bool exact;
@@ -114,7 +117,6 @@ int collect_alloc(struct session *s);
 void collect_free(struct session *s);
 
 /* Create the histogram entries of the slots up to a few past `used` (see collect.c). */
-void prepare_hists(struct session *s, __u32 used);
 
 /* Forget slot's ring: its report entry and its tracking state are zeroed. */
 void collect_forget_slot(struct session *s, struct report *rep, __u32 slot);

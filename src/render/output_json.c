@@ -184,8 +184,8 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 	json_object_set_new(o, "sqes_method", json_string(sqes_method));
 	/* SQ-head counts miss what a ring consumed after the last snapshot that saw it open. */
 	json_object_set_new(o, "sqes_complete",
-			    json_boolean(have_sqes && (strcmp(sqes_method, "sq_head") || r->open ||
-							r->ended)));
+			    json_boolean(have_sqes && (strcmp(sqes_method, "sq_head") ||
+							(r->open && !r->no_fd) || r->ended)));
 	json_object_set_new(o, "enters", enters ? json_u64(s->enters) : json_null());
 	json_object_set_new(o, "enters_submit", enters ? json_u64(s->enters_submit) : json_null());
 	/* A counter whose hook could not run is not measured (its reason says why). */

@@ -27,10 +27,10 @@ assert_eq "paired runs" "$rows" 10
 
 # The share's 95% interval: the Wilson score interval of lock_samples in samples, recomputed
 # here from a report's own counts, and it holds the share.
-"$BENCH" --threads 2 --shared --batch 8 --duration 1 >/dev/null 2>&1 &
+"$BENCH" --threads 2 --shared --batch 8 --duration 30 >/dev/null 2>&1 &
 b=$!
 PIDS+=("$b")
-"$ULS" --mode sample -p "$b" --json "$T/r.json" >/dev/null 2>"$T/err2" ||
+"$ULS" --mode sample -p "$b" -d 1 --json "$T/r.json" >/dev/null 2>"$T/err2" ||
 	fail "profiler failed: $(tail -2 "$T/err2")"
 samples=$(jqv "$T/r.json" .sampled.samples)
 assert_gt "samples" "$samples" 100
