@@ -40,6 +40,8 @@ const volatile __u32 test_skip_end_every = 0;
 const volatile __u32 index_mask = INDEX_MIN_ENTRIES - 1;
 /* Kernel stacks for contended acquisitions too (flame graphs), and user stacks. */
 const volatile bool want_kstacks = false;
+/* Stack entries name their process (stacks are shown: --stacks, --folded, --ustack...). */
+const volatile bool keep_tgid = false;
 /* The contention backend takes each episode's kernel stack for its waiter path. */
 const volatile bool want_waiter_paths = false;
 const volatile bool want_ustacks = false;
@@ -556,10 +558,16 @@ static __always_inline struct stack_stats *stack_stats_of(__u32 slot, __s32 stac
 							  __u32 lock_fn)
 {
 	struct stack_key key = { .slot = slot, .stack_id = stack_id, .ustack_id = ustack_id,
-				 .kind = kind, .tgid = bpf_get_current_pid_tgid() >> 32,
-				 .lock_fn = lock_fn };
+				 .kind = kind, .lock_fn = lock_fn };
 	struct stack_stats *st, zero = {};
 
+	/*
+	 * The process only where stacks are shown (flame graphs name it; user frames need it):
+	 * else one entry serves a stack in every process, and a daemon's -a run does not make
+	 * one per process.
+	 */
+	if (keep_tgid)
+		key.tgid = bpf_get_current_pid_tgid() >> 32;
 	st = bpf_map_lookup_elem(&stack_stats, &key);
 	if (st)
 		return st;

@@ -211,8 +211,8 @@ static void read_stack_stats(struct session *s, struct report *rep)
 		memset(rep->rings[i].lock_samples_path, 0,
 		       sizeof(rep->rings[i].lock_samples_path));
 	}
-	rep->lock_samples = 0;
-	memset(rep->lock_samples_path, 0, sizeof(rep->lock_samples_path));
+	rep->lock_samples = s->carry_lock_samples;
+	memcpy(rep->lock_samples_path, s->carry_lock_path, sizeof(rep->lock_samples_path));
 	while (!bpf_map__get_next_key(s->skel->maps.stack_stats, prev, &next, sizeof(next))) {
 		key = next;
 		prev = &key;

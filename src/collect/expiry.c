@@ -165,6 +165,13 @@ int session_expire(struct session *s, struct report *rep, __u64 now_ns, __u64 tt
 	__u32 slot, nr = rep->nr_rings < s->max_rings ? rep->nr_rings : s->max_rings;
 	int expired = 0;
 
+	/* A daemon's stacks: at every snapshot; the kernel stacks every 10 s. */
+	if (now_ns - s->pruned_ns >= PRUNE_EVERY_NS) {
+		prune_stacks(s, true);
+		s->pruned_ns = now_ns;
+	} else {
+		prune_stacks(s, false);
+	}
 	/* Without the iterator no ring is ever known closed. */
 	if (!s->iter_link)
 		return 0;
@@ -186,8 +193,10 @@ int session_expire(struct session *s, struct report *rep, __u64 now_ns, __u64 tt
 	 */
 	if (delete_slot_entries(skel->maps.tracked, expiring, s->max_rings, false, 0) ||
 	    /* bpf/common.bpf.h's struct ring_fd starts with the slot. */
-	    delete_slot_entries(skel->maps.ring_fds, expiring, s->max_rings, false, 0) ||
-	    (s->stacks_used &&
+	    delete_slot_entries(skel->maps.ring_fds, expiring, s->max_rings, false, 0))
+		goto out;
+	prune_carry_slots(s, expiring);
+	if ((s->stacks_used &&
 	     delete_slot_entries(skel->maps.stack_stats, expiring, s->max_rings, true,
 				 offsetof(struct stack_key, slot))))
 		goto out;

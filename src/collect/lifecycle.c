@@ -256,6 +256,7 @@ static void set_rodata(struct session *s, const struct session_opts *o, const st
 	r->index_mask = entries - 1;
 	r->want_kstacks = o->want_kstacks && rep->backends[BACKEND_CONTENTION].active;
 	r->want_ustacks = o->want_ustacks;
+	r->keep_tgid = o->want_kstacks || o->want_ustacks;
 	r->want_waiter_paths = rep->waiter_paths;
 	r->owner_sample_mask = OWNER_SAMPLE_EVERY - 1;
 	r->mutex_always_slow = mutex_always_slow(vmlinux);

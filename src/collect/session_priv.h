@@ -79,6 +79,11 @@ struct session {
 	struct ksyms *ksyms;
 	__s8 *stack_paths; /* stack id -> enum lock_path, -1 not yet classified */
 	__s8 *stack_lock;  /* stack id -> in lock code called from io_uring, -1 not yet known */
+	__u8 *stack_unused; /* stack id -> no entry referred to it at the last prune */
+	/* Lock samples of stack entries pruned or expired: the run's totals keep them. */
+	__u64 pruned_ns;   /* CLOCK_MONOTONIC of the last prune_stacks */
+	__u64 carry_lock_samples;
+	__u64 carry_lock_path[PATH_COUNT];
 	struct usyms *usyms;
 };
 
@@ -140,6 +145,18 @@ enum lock_path caller_path(struct session *s, __u64 ip);
 bool stack_lock_code(struct session *s, __s32 stack_id);
 /* Path of a kernel stack (an acquisition's, or a sample's in lock code), once per stack id. */
 enum lock_path stack_path(struct session *s, __s32 stack_id);
+
+/*
+ * A daemon's stacks: delete the entries of samples that held no ring's lock (of processes that
+ * exited, when stacks are shown), keeping their lock samples in the run's totals, and with
+ * stack_map the kernel stacks no entry has referred to for a whole prune period. Returns the
+ * number of map entries deleted, or -ENOMEM.
+ */
+int prune_stacks(struct session *s, bool stack_map);
+#define PRUNE_EVERY_NS (10 * 1000000000ull)
+
+/* Carry the lock samples of the stack entries of expiring slots, before expiry deletes them. */
+void prune_carry_slots(struct session *s, const bool *expiring);
 
 /* A ring's call site entry i (EXACT_CALLERS: the one for unknown or overflowing sites). */
 static inline const struct exact_caller *exact_caller(const struct exact_ring *e, size_t i)

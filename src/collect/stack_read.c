@@ -19,7 +19,8 @@ int stack_read_open(struct session *s, bool want_ustacks, char *err, size_t err_
 	s->ksyms = ksyms_load();
 	s->stack_paths = malloc(KSTACK_BUCKETS);
 	s->stack_lock = malloc(KSTACK_BUCKETS);
-	if (!s->ksyms || !s->stack_paths || !s->stack_lock) {
+	s->stack_unused = calloc(KSTACK_BUCKETS, 1);
+	if (!s->ksyms || !s->stack_paths || !s->stack_lock || !s->stack_unused) {
 		snprintf(err, err_size, "cannot read /proc/kallsyms for kernel stacks");
 		return -ENOMEM;
 	}
@@ -40,6 +41,7 @@ void stack_read_close(struct session *s)
 	usyms_free(s->usyms);
 	ksyms_free(s->ksyms);
 	free(s->stack_paths);
+	free(s->stack_unused);
 	free(s->stack_lock);
 }
 

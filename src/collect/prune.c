@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pruning of the aggregated stacks, so that a daemon's maps stay bounded: samples of processes
+ * that exited leave stack_stats (their lock samples carried into the run's totals first), and
+ * kernel stacks no entry refers to leave the stack map. Expiry carries the samples of the
+ * slots it frees the same way.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "session_priv.h"
+
+/* Fold a sample entry's lock samples into the run's carry, before the entry is deleted. */
+static void carry_entry(struct session *s, const struct stack_key *key, __u64 count)
+{
+	enum lock_path path;
+
+	if (key->kind != STACK_SAMPLE || !stack_lock_code(s, key->stack_id))
+		return;
+	path = stack_path(s, key->stack_id);
+	s->carry_lock_samples += count;
+	s->carry_lock_path[path] += count;
+}
+
+void prune_carry_slots(struct session *s, const bool *expiring)
+{
+	struct stack_key key, next, *prev = NULL;
+	struct stack_stats st;
+
+	if (!s->stacks_used)
+		return;
+	while (!bpf_map__get_next_key(s->skel->maps.stack_stats, prev, &next, sizeof(next))) {
+		key = next;
+		prev = &key;
+		if (key.slot >= s->max_rings || !expiring[key.slot] ||
+		    bpf_map__lookup_elem(s->skel->maps.stack_stats, &key, sizeof(key), &st,
+					 sizeof(st), 0))
+			continue;
+		carry_entry(s, &key, st.count);
+	}
+}
+
+/* Is the process gone (no PID reuse check: a reused PID keeps the entries until it exits)? */
+static bool process_gone(__u32 tgid)
+{
+	return kill((pid_t)tgid, 0) && errno == ESRCH;
+}
+
+int prune_stacks(struct session *s, bool stack_map)
+{
+	struct stack_key key, next, *prev = NULL, *dead = NULL;
+	size_t nr_dead = 0, cap = 0, i;
+	struct stack_stats st;
+	__u32 id, nid, *pid = NULL;
+	__u8 *used;
+	int pruned = 0;
+
+	if (!s->stacks_used)
+		return 0;
+	used = calloc(KSTACK_BUCKETS, 1);
+	if (!used)
+		return -ENOMEM;
+	while (!bpf_map__get_next_key(s->skel->maps.stack_stats, prev, &next, sizeof(next))) {
+		key = next;
+		prev = &key;
+		/*
+		 * Samples held no ring's lock: what they add to the run's lock share is carried;
+		 * without shown stacks (no process in the key) they serve nothing else, and on
+		 * a busy machine a daemon's -a run would fill the map with every process's
+		 * stacks. With shown stacks, those of processes that exited.
+		 */
+		if (key.kind == STACK_SAMPLE && key.slot == RING_SLOT_NONE &&
+		    (!s->rodata.keep_tgid || process_gone(key.tgid))) {
+			if (nr_dead == cap) {
+				void *p = realloc(dead, (cap = cap ? cap * 2 : 64) * sizeof(*dead));
+
+				if (!p)
+					break;
+				dead = p;
+			}
+			dead[nr_dead++] = key;
+			continue;
+		}
+		if (key.stack_id >= 0 && key.stack_id < KSTACK_BUCKETS)
+			used[key.stack_id] = 1;
+	}
+	for (i = 0; i < nr_dead; i++) {
+		if (!bpf_map__lookup_elem(s->skel->maps.stack_stats, &dead[i], sizeof(dead[i]), &st,
+					  sizeof(st), 0))
+			carry_entry(s, &dead[i], st.count);
+		if (!bpf_map__delete_elem(s->skel->maps.stack_stats, &dead[i], sizeof(dead[i]), 0))
+			pruned++;
+	}
+	/*
+	 * A kernel stack no entry refers to, at this prune and the one before: a contention
+	 * episode takes its stack at its begin and makes its entry at its end, so a stack is
+	 * deleted only once unreferenced for a whole prune period. Deleted after the walk:
+	 * deleting the current key would end get_next_key's walk.
+	 */
+	nr_dead = 0;
+	while (stack_map &&
+	       !bpf_map__get_next_key(s->skel->maps.stacks, pid, &nid, sizeof(nid))) {
+		id = nid;
+		pid = &id;
+		if (id >= KSTACK_BUCKETS)
+			continue;
+		if (used[id]) {
+			s->stack_unused[id] = 0;
+		} else if (!s->stack_unused[id]) {
+			s->stack_unused[id] = 1;
+		} else {
+			s->stack_unused[id] = 2; /* delete */
+			nr_dead++;
+		}
+	}
+	for (id = 0; id < KSTACK_BUCKETS && nr_dead; id++) {
+		if (s->stack_unused[id] != 2)
+			continue;
+		nr_dead--;
+		s->stack_unused[id] = 0;
+		if (!bpf_map__delete_elem(s->skel->maps.stacks, &id, sizeof(id), 0)) {
+			s->stack_paths[id] = -1;
+			s->stack_lock[id] = -1;
+			pruned++;
+		}
+	}
+	free(dead);
+	free(used);
+	return pruned;
+}
