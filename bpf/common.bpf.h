@@ -40,6 +40,10 @@ const volatile __u32 test_skip_end_every = 0;
 const volatile __u32 index_mask = INDEX_MIN_ENTRIES - 1;
 /* Kernel stacks for contended acquisitions too (flame graphs), and user stacks. */
 const volatile bool want_kstacks = false;
+/* The mutex code's address ranges (0: unknown, take every sample's stack). */
+const volatile __u32 nr_lock_ranges = 0;
+const volatile __u64 lock_range_start[MAX_LOCK_RANGES] = {};
+const volatile __u64 lock_range_end[MAX_LOCK_RANGES] = {};
 /* Stack entries name their process (stacks are shown: --stacks, --folded, --ustack...). */
 const volatile bool keep_tgid = false;
 /* The contention backend takes each episode's kernel stack for its waiter path. */

@@ -176,6 +176,7 @@ struct pt_regs {
 	unsigned long dx;
 	unsigned long r10;
 	unsigned long orig_ax;
+	unsigned long ip;
 };
 
 struct seq_file;

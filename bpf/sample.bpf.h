@@ -48,6 +48,26 @@ static __always_inline __u32 held_slot(__u64 current)
 	return search.found;
 }
 
+/*
+ * Is the sampled instruction in mutex code? True when the ranges are unknown. A sample's
+ * context is struct bpf_perf_event_data, which starts with the interrupted registers.
+ */
+static __always_inline bool sample_in_lock_code(void *ctx)
+{
+	__u64 ip = ((struct pt_regs *)ctx)->ip;
+	__u32 i;
+
+	if (!nr_lock_ranges)
+		return true;
+	for (i = 0; i < MAX_LOCK_RANGES; i++) {
+		if (i >= nr_lock_ranges)
+			break;
+		if (ip >= lock_range_start[i] && ip < lock_range_end[i])
+			return true;
+	}
+	return false;
+}
+
 SEC("perf_event")
 int on_sample(void *ctx)
 {
@@ -65,7 +85,11 @@ int on_sample(void *ctx)
 		if (w && w->lock)
 			waiting = w->slot + 1;
 	}
-	kstack = take_stack(ctx, &stacks, 0);
+	/*
+	 * The stack classifies lock code and feeds the flame graphs. Without flame graphs a
+	 * sample outside mutex code needs none: unwinding is most of this program's cost.
+	 */
+	kstack = keep_tgid || sample_in_lock_code(ctx) ? take_stack(ctx, &stacks, 0) : -1;
 	ustack = want_ustacks ? take_stack(ctx, &ustacks, BPF_F_USER_STACK) : -1;
 	__sync_fetch_and_add(&failures.samples, 1);
 	if (slot != RING_SLOT_NONE)

@@ -39,6 +39,12 @@
 #define INDEX_MAX_ENTRIES (1u << INDEX_HOME_BITS)
 #define INDEX_PROBES 8
 #define MAX_USTACK_DEPTH 64
+/*
+ * Address ranges of the mutex code (mutex_*, __mutex_*, osq_* functions): a sample whose
+ * instruction is in none of them is not in lock code, and needs no stack unless stacks are
+ * shown.
+ */
+#define MAX_LOCK_RANGES 32
 /* Rings the sample backend checks for "does the sampled task hold this ring's lock". */
 #define MAX_SAMPLE_RINGS 256
 /* The contention backend reads the lock owner's CPU in one of this many episodes. */

@@ -257,6 +257,13 @@ static void set_rodata(struct session *s, const struct session_opts *o, const st
 	r->want_kstacks = o->want_kstacks && rep->backends[BACKEND_CONTENTION].active;
 	r->want_ustacks = o->want_ustacks;
 	r->keep_tgid = o->want_kstacks || o->want_ustacks;
+	if (s->sample && !r->keep_tgid) {
+		if (!s->ksyms)
+			s->ksyms = ksyms_load();
+		r->nr_lock_ranges = s->ksyms ? stack_lock_ranges(s->ksyms, (__u64 *)r->lock_range_start,
+								 (__u64 *)r->lock_range_end,
+								 MAX_LOCK_RANGES) : 0;
+	}
 	r->want_waiter_paths = rep->waiter_paths;
 	r->owner_sample_mask = OWNER_SAMPLE_EVERY - 1;
 	r->mutex_always_slow = mutex_always_slow(vmlinux);

@@ -16,7 +16,8 @@ int stack_read_open(struct session *s, bool want_ustacks, char *err, size_t err_
 {
 	if (!s->stacks_used)
 		return 0;
-	s->ksyms = ksyms_load();
+	if (!s->ksyms)
+		s->ksyms = ksyms_load();
 	s->stack_paths = malloc(KSTACK_BUCKETS);
 	s->stack_lock = malloc(KSTACK_BUCKETS);
 	s->stack_unused = calloc(KSTACK_BUCKETS, 1);

@@ -136,6 +136,28 @@ static bool is_lock_function(const char *name)
 	       !strncmp(name, "osq_", 4);
 }
 
+size_t stack_lock_ranges(const struct ksyms *k, __u64 *start, __u64 *end, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i + 1 < k->nr; i++) {
+		size_t j = i + 1;
+
+		if (!is_lock_function(k->syms[i].name))
+			continue;
+		/* Up to the next symbol at a higher address (aliases share one). */
+		while (j < k->nr && k->syms[j].addr <= k->syms[i].addr)
+			j++;
+		if (j == k->nr)
+			break;
+		if (n == max)
+			return 0;
+		start[n] = k->syms[i].addr;
+		end[n++] = k->syms[j].addr;
+	}
+	return n;
+}
+
 bool stack_in_lock_code(const struct stack_entry *e)
 {
 	size_t i = 0;

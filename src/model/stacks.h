@@ -30,6 +30,12 @@ struct stack_set {
 	size_t nr;
 };
 
+/*
+ * The address ranges of the functions stack_in_lock_code() counts as mutex code, from the
+ * sorted symbols (each up to the next symbol), at most max; 0 when there are more (or none).
+ */
+size_t stack_lock_ranges(const struct ksyms *k, __u64 *start, __u64 *end, size_t max);
+
 /* User-space symbolization with elfutils' libdwfl, one session per process. */
 struct usyms;
 
