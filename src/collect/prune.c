@@ -26,26 +26,59 @@ static void carry_entry(struct session *s, const struct stack_key *key, __u64 co
 
 void prune_carry_slots(struct session *s, const bool *expiring)
 {
-	struct stack_key key, next, *prev = NULL;
+	struct stack_key key, next, *prev = NULL, *waits = NULL;
+	size_t nr = 0, cap = 0, i;
 	struct stack_stats st;
 
 	if (!s->stacks_used)
 		return;
 	while (!bpf_map__get_next_key(s->skel->maps.stack_stats, prev, &next, sizeof(next))) {
+		bool held, waited;
+
 		key = next;
 		prev = &key;
-		if (key.slot >= s->max_rings || !expiring[key.slot] ||
+		held = key.slot < s->max_rings && expiring[key.slot];
+		/* A sample of a task waiting for the slot's lock (lock_fn: 1 + the slot). */
+		waited = key.kind == STACK_SAMPLE && key.slot == RING_SLOT_NONE && key.lock_fn &&
+			 key.lock_fn - 1 < s->max_rings && expiring[key.lock_fn - 1];
+		if ((!held && !waited) ||
 		    bpf_map__lookup_elem(s->skel->maps.stack_stats, &key, sizeof(key), &st,
 					 sizeof(st), 0))
 			continue;
 		carry_entry(s, &key, st.count);
+		/* Expiry deletes the held ones (by slot); the waiters' go here, after the walk. */
+		if (waited) {
+			if (nr == cap) {
+				void *p = realloc(waits, (cap = cap ? cap * 2 : 16) * sizeof(*waits));
+
+				if (!p)
+					break;
+				waits = p;
+			}
+			waits[nr++] = key;
+		}
 	}
+	for (i = 0; i < nr; i++)
+		bpf_map__delete_elem(s->skel->maps.stack_stats, &waits[i], sizeof(waits[i]), 0);
+	free(waits);
 }
 
 /* Is the process gone (no PID reuse check: a reused PID keeps the entries until it exits)? */
 static bool process_gone(__u32 tgid)
 {
 	return kill((pid_t)tgid, 0) && errno == ESRCH;
+}
+
+/*
+ * A sample entry of no held ring that may go: not a waiter's (lock_fn: 1 + the slot it waited
+ * for: the ring's figure, deleted when its slot expires); without shown stacks always, with
+ * them once its process exited.
+ */
+static bool prunable_sample(const struct session *s, const struct stack_key *key)
+{
+	if (key->lock_fn)
+		return false;
+	return !s->rodata.keep_tgid || process_gone(key->tgid);
 }
 
 int prune_stacks(struct session *s, bool stack_map)
@@ -72,7 +105,7 @@ int prune_stacks(struct session *s, bool stack_map)
 		 * stacks. With shown stacks, those of processes that exited.
 		 */
 		if (key.kind == STACK_SAMPLE && key.slot == RING_SLOT_NONE &&
-		    (!s->rodata.keep_tgid || process_gone(key.tgid))) {
+		    prunable_sample(s, &key)) {
 			if (nr_dead == cap) {
 				void *p = realloc(dead, (cap = cap ? cap * 2 : 64) * sizeof(*dead));
 

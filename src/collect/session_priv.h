@@ -155,7 +155,10 @@ enum lock_path stack_path(struct session *s, __s32 stack_id);
 int prune_stacks(struct session *s, bool stack_map);
 #define PRUNE_EVERY_NS (10 * 1000000000ull)
 
-/* Carry the lock samples of the stack entries of expiring slots, before expiry deletes them. */
+/*
+ * Carry the lock samples of the stack entries of expiring slots before expiry deletes them
+ * (held samples, by their slot), and delete the samples of tasks that waited for them.
+ */
 void prune_carry_slots(struct session *s, const bool *expiring);
 
 /* A ring's call site entry i (EXACT_CALLERS: the one for unknown or overflowing sites). */
