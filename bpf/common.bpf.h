@@ -523,18 +523,21 @@ static __always_inline struct ring_stats *stats_of(__u32 slot)
 }
 
 /*
- * Count one value in a histogram whose writers are serialized (per-CPU, or under the ring's
- * lock). The clamp is done in asm, on the register the access
+ * Count one value in a histogram: plainly where its writers are serialized (per-CPU, or under
+ * the ring's lock), atomically where not. The clamp is done in asm, on the register the access
  * then uses: clang may otherwise check a copy, and 6.1's verifier loses the bound across it.
  */
-static __always_inline void hist_add(__u64 *hist, __u64 value)
+static __always_inline void hist_add(__u64 *hist, __u64 value, bool atomic)
 {
 	__u64 b = hist_bucket(value);
 
 	asm volatile("if %[b] <= %[last] goto +1; %[b] = %[last]"
 		     : [b] "+r"(b)
 		     : [last] "i"(HIST_BUCKETS - 1));
-	hist[b]++;
+	if (atomic)
+		__sync_fetch_and_add(&hist[b], 1);
+	else
+		hist[b]++;
 }
 
 static __always_inline struct wait_hist *hists_of(__u32 slot)
@@ -544,17 +547,6 @@ static __always_inline struct wait_hist *hists_of(__u32 slot)
 	if (!h)
 		__sync_fetch_and_add(&failures.stats_lookup, 1);
 	return h;
-}
-
-/* Count one value in a shared histogram, atomically (a writer not holding the ring's lock). */
-static __always_inline void hist_add_atomic(__u64 *hist, __u64 value)
-{
-	__u64 b = hist_bucket(value);
-
-	asm volatile("if %[b] <= %[last] goto +1; %[b] = %[last]"
-		     : [b] "+r"(b)
-		     : [last] "i"(HIST_BUCKETS - 1));
-	__sync_fetch_and_add(&hist[b], 1);
 }
 
 static __always_inline struct stack_stats *stack_stats_of(__u32 slot, __s32 stack_id,

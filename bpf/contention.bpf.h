@@ -117,6 +117,7 @@ static __always_inline int on_contention_begin(void *ctx, void *lock, unsigned i
 	struct task_struct *task;
 	struct waiter *w;
 	__u32 slot;
+	bool read;
 
 	slot = tracked_slot(key);
 	if (slot == RING_SLOT_NONE || !enabled)
@@ -144,14 +145,14 @@ static __always_inline int on_contention_begin(void *ctx, void *lock, unsigned i
 	 * stack (which names its path: user space applies the path table) about 1 us: both are
 	 * taken in the same sampled episodes.
 	 */
-	if (owner_sample_mask && (bpf_get_prandom_u32() & owner_sample_mask)) {
+	read = !owner_sample_mask || !(bpf_get_prandom_u32() & owner_sample_mask);
+	if (read) {
+		owner_read(lock, slot, w);
+	} else {
 		w->owner_cpu = -1;
 		w->owner_role = ROLE_NOT_READ;
-		w->stack_id = want_kstacks ? take_stack(ctx, &stacks, 0) : -1;
-	} else {
-		owner_read(lock, slot, w);
-		w->stack_id = want_kstacks || want_waiter_paths ? take_stack(ctx, &stacks, 0) : -1;
 	}
+	w->stack_id = want_kstacks || (read && want_waiter_paths) ? take_stack(ctx, &stacks, 0) : -1;
 	w->waiter_cpu = bpf_get_smp_processor_id();
 	w->ustack_id = want_ustacks ? take_stack(ctx, &ustacks, BPF_F_USER_STACK) : -1;
 	return 0;
@@ -194,10 +195,7 @@ static __always_inline void episode_end(struct waiter *w, __u64 key, int ret, __
 		if (wait_ns > s->wait_ns_max)
 			s->wait_ns_max = wait_ns;
 		/* A successful end holds the ring's lock: it serializes the writers. */
-		if (ret < 0)
-			hist_add_atomic(h->wait, wait_ns);
-		else
-			hist_add(h->wait, wait_ns);
+		hist_add(h->wait, wait_ns, ret < 0);
 	}
 	if (want_kstacks || want_ustacks || (want_waiter_paths && w->owner_role != ROLE_NOT_READ)) {
 		struct stack_stats *ss = stack_stats_of(w->slot, w->stack_id, w->ustack_id,

@@ -150,7 +150,6 @@ static __always_inline int on_queue_work(__u64 work)
 {
 	struct io_ring_ctx *ctx;
 	struct ring_info *info;
-	__u64 lock;
 	__u32 slot;
 
 	ctx = (struct io_ring_ctx *)(work - bpf_core_field_offset(struct io_ring_ctx, exit_work));
@@ -168,9 +167,7 @@ static __always_inline int on_queue_work(__u64 work)
 	 * allocated later at the freed lock's address is never charged to this ring. Its
 	 * figures stay in the slot until user space expires it.
 	 */
-	lock = lock_of(ctx);
-	bpf_map_delete_elem(&tracked, &lock);
-	untrack_slot(lock, slot);
+	forget_lock(lock_of(ctx), slot, info->tgid, -1);
 	return 0;
 }
 

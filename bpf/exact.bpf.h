@@ -182,7 +182,7 @@ static __noinline int on_unlock(void *ctx, struct mutex *lock, __u64 key, __u32 
 		r->acquire_wait_ns_total += wait_ns;
 		if (wait_ns > r->acquire_wait_ns_max)
 			r->acquire_wait_ns_max = wait_ns;
-		hist_add(r->acquire_wait, wait_ns);
+		hist_add(r->acquire_wait, wait_ns, false);
 	}
 	hold_ns = now - acquired;
 	r->holds++;
@@ -191,7 +191,7 @@ static __noinline int on_unlock(void *ctx, struct mutex *lock, __u64 key, __u32 
 	r->hold_ns_total += hold_ns;
 	if (hold_ns > r->hold_ns_max)
 		r->hold_ns_max = hold_ns;
-	hist_add(r->hold, hold_ns);
+	hist_add(r->hold, hold_ns, false);
 	c->wait_ns += wait_ns;
 	c->hold_ns += hold_ns;
 	if (want_exact_stacks || want_ustacks) {

@@ -12,6 +12,22 @@
 #include <bpf/libbpf.h>
 #include "session_priv.h"
 
+/* Append a key to a growing array; false without memory. */
+static bool push_key(struct stack_key **keys, size_t *nr, size_t *cap, const struct stack_key *key)
+{
+	if (*nr == *cap) {
+		size_t n = *cap ? *cap * 2 : 64;
+		void *p = realloc(*keys, n * sizeof(**keys));
+
+		if (!p)
+			return false;
+		*keys = p;
+		*cap = n;
+	}
+	(*keys)[(*nr)++] = *key;
+	return true;
+}
+
 /* Fold a sample entry's lock samples into the run's carry, before the entry is deleted. */
 static void carry_entry(struct session *s, const struct stack_key *key, __u64 count)
 {
@@ -47,16 +63,8 @@ void prune_carry_slots(struct session *s, const bool *expiring)
 			continue;
 		carry_entry(s, &key, st.count);
 		/* Expiry deletes the held ones (by slot); the waiters' go here, after the walk. */
-		if (waited) {
-			if (nr == cap) {
-				void *p = realloc(waits, (cap = cap ? cap * 2 : 16) * sizeof(*waits));
-
-				if (!p)
-					break;
-				waits = p;
-			}
-			waits[nr++] = key;
-		}
+		if (waited && !push_key(&waits, &nr, &cap, &key))
+			break;
 	}
 	for (i = 0; i < nr; i++)
 		bpf_map__delete_elem(s->skel->maps.stack_stats, &waits[i], sizeof(waits[i]), 0);
@@ -106,14 +114,8 @@ int prune_stacks(struct session *s, bool stack_map)
 		 */
 		if (key.kind == STACK_SAMPLE && key.slot == RING_SLOT_NONE &&
 		    prunable_sample(s, &key)) {
-			if (nr_dead == cap) {
-				void *p = realloc(dead, (cap = cap ? cap * 2 : 64) * sizeof(*dead));
-
-				if (!p)
-					break;
-				dead = p;
-			}
-			dead[nr_dead++] = key;
+			if (!push_key(&dead, &nr_dead, &cap, &key))
+				break;
 			continue;
 		}
 		if (key.stack_id >= 0 && key.stack_id < KSTACK_BUCKETS)

@@ -60,6 +60,19 @@ static json_t *ci95_json(__u64 k, __u64 n)
 	return stats_wilson95(k, n, &lo, &hi) ? json_pack("[f,f]", lo, hi) : json_null();
 }
 
+/* {PATH: count} of the kernel paths with a count (PATH_COUNT counts). */
+static json_t *path_counts_json(const __u64 *by_path)
+{
+	json_t *o = json_object();
+	int p;
+
+	for (p = 0; p < PATH_COUNT; p++) {
+		if (by_path[p])
+			json_object_set_new(o, path_name(p), json_u64(by_path[p]));
+	}
+	return o;
+}
+
 static json_t *flags_json(__u32 flags)
 {
 	json_t *arr = json_array();
@@ -220,15 +233,9 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 			    contention ? ci95_json(s->owner_other_cpu, s->owner_known) : json_null());
 	if (rep->backends[BACKEND_SAMPLE].active) {
 		__u64 elided = lock_samples_elided(r->lock_samples_path);
-		json_t *by_path = json_object();
-		int p;
 
-		for (p = 0; p < PATH_COUNT; p++) {
-			if (r->lock_samples_path[p])
-				json_object_set_new(by_path, path_name(p),
-						    json_u64(r->lock_samples_path[p]));
-		}
-		json_object_set_new(o, "sampled_lock_samples_by_path", by_path);
+		json_object_set_new(o, "sampled_lock_samples_by_path",
+				    path_counts_json(r->lock_samples_path));
 		json_object_set_new(o, "sampled_elided_lock_share",
 				    rep->samples ? json_real((double)elided / rep->samples)
 						 : json_null());
@@ -322,13 +329,11 @@ static json_t *overhead_json(const struct report *rep)
  */
 static json_t *sampled_json(const struct report *rep)
 {
-	json_t *by_path = json_object(), *elided_paths = json_array();
+	json_t *by_path = path_counts_json(rep->lock_samples_path), *elided_paths = json_array();
 	__u64 elided = lock_samples_elided(rep->lock_samples_path);
 	int p;
 
 	for (p = 0; p < PATH_COUNT; p++) {
-		if (rep->lock_samples_path[p])
-			json_object_set_new(by_path, path_name(p), json_u64(rep->lock_samples_path[p]));
 		if (path_elided(p))
 			json_array_append_new(elided_paths, json_string(path_name(p)));
 	}
