@@ -217,12 +217,14 @@ bench: all static
 	$(Q)tools/bench $(BENCH_ARGS) $(OUT)
 
 # Memory and snapshot cost against the number of CPUs, in guests of SCALE_CPUS CPUs with 512
-# live rings, extrapolated to 64 and 192 CPUs and checked at SCALE_CHECK CPUs.
+# live rings, extrapolated to 64 and 192 CPUs and checked at SCALE_CHECK CPUs. Snapshot times
+# are instruction counts (SCALE_ARGS=--icount; empty: multi-threaded TCG guest CPU time).
 SCALE_CPUS ?= 2 8 16
-SCALE_CHECK ?= 32
+SCALE_CHECK ?= 64
+SCALE_ARGS ?= --icount
 .PHONY: scalebench
 scalebench: static
-	$(Q)tools/scale-bench --cpus "$(SCALE_CPUS)" --check-cpus $(SCALE_CHECK)
+	$(Q)tools/scale-bench $(SCALE_ARGS) --cpus "$(SCALE_CPUS)" --check-cpus $(SCALE_CHECK)
 
 install: all
 	install -D -m 0755 $(OUT)/uringlockstat $(DESTDIR)$(PREFIX)/bin/uringlockstat

@@ -179,6 +179,13 @@ static __always_inline void episode_end(struct waiter *w, __u64 key, int ret, __
 	s = stats_of(w->slot);
 	h = hists_of(w->slot);
 	if (s && h) {
+		/*
+		 * The histogram first, then the count: a reader that sees the count change reads
+		 * the histogram (src/collect/collect.c), and finds this value in it. A successful
+		 * end holds the ring's lock: it serializes the histogram's writers.
+		 */
+		hist_add(h->wait, wait_ns, ret < 0);
+		asm volatile("" ::: "memory");
 		s->contended++;
 		if (w->slept)
 			s->sleep++;
@@ -194,8 +201,6 @@ static __always_inline void episode_end(struct waiter *w, __u64 key, int ret, __
 		s->wait_ns_total += wait_ns;
 		if (wait_ns > s->wait_ns_max)
 			s->wait_ns_max = wait_ns;
-		/* A successful end holds the ring's lock: it serializes the writers. */
-		hist_add(h->wait, wait_ns, ret < 0);
 	}
 	if (want_kstacks || want_ustacks || (want_waiter_paths && w->owner_role != ROLE_NOT_READ)) {
 		struct stack_stats *ss = stack_stats_of(w->slot, w->stack_id, w->ustack_id,

@@ -248,7 +248,7 @@ static void wait_tick(int pidfd, bool *ended)
  * could not be run; the command's status is in rep->exit_status.
  */
 static int profile_once(const struct config *cfg, const struct session_opts *opts,
-			struct report *rep, struct report *prev, FILE *text_out)
+			struct report *rep, struct interval_ring *prev, FILE *text_out)
 {
 	struct child child = { .pid = -1, .go_fd = -1, .error_fd = -1 };
 	__u64 start_ns, last_tick_ns, deadline_ns = 0, tick_ns, cpu_start = 0, cpu_now = 0;
@@ -372,8 +372,6 @@ static int profile_once(const struct config *cfg, const struct session_opts *opt
 			if (cfg->interval_s) {
 				report_print_interval(text_out, rep, prev,
 						      (now - last_tick_ns) / 1e9);
-				memcpy(prev, rep, sizeof(*rep) +
-				       rep->nr_rings * sizeof(rep->rings[0]));
 			}
 			last_tick_ns = now;
 		}
@@ -478,7 +476,8 @@ int run(const struct config *cfg)
 		.want_ustacks = cfg->ustack,
 		.freq_hz = cfg->freq_hz,
 	};
-	struct report *rep = NULL, *prev = NULL;
+	struct report *rep = NULL;
+	struct interval_ring *prev = NULL;
 	json_t *root = NULL, *repeats = NULL;
 	FILE *text_out = stderr;
 	bool text_whole = false;
@@ -526,7 +525,7 @@ int run(const struct config *cfg)
 		}
 	}
 	rep = report_new(cfg->max_rings);
-	prev = report_new(cfg->max_rings);
+	prev = calloc(cfg->max_rings, sizeof(*prev));
 	repeats = json_array();
 	if (!rep || !prev || !repeats) {
 		fprintf(stderr, "uringlockstat: out of memory\n");
@@ -541,7 +540,7 @@ int run(const struct config *cfg)
 
 		/* Only the slots the last run used were written: the rest is still zero. */
 		memset(rep, 0, sizeof(*rep) + rep->nr_rings * sizeof(rep->rings[0]));
-		memset(prev, 0, sizeof(*prev) + prev->nr_rings * sizeof(prev->rings[0]));
+		memset(prev, 0, cfg->max_rings * sizeof(*prev));
 		rep->exit_status = -1;
 		snprintf(rep->label, sizeof(rep->label), "%s", cfg->label ? cfg->label : "");
 		rep->clock_instructions = cfg->clock_instructions;

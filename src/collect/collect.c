@@ -29,11 +29,14 @@ int collect_alloc(struct session *s)
 	size_t ncpus = s->ncpus > 0 ? s->ncpus : 1;
 
 	s->slots = calloc(s->max_rings ? s->max_rings : 1, sizeof(*s->slots));
-	s->percpu = calloc(ncpus, sizeof(struct ring_stats));
-	s->hist_buf = calloc(1, sizeof(struct wait_hist));
+	s->info_buf = calloc(READ_CHUNK, sizeof(*s->info_buf));
+	s->percpu = calloc(READ_CHUNK * ncpus, sizeof(struct ring_stats));
+	s->hist_buf = calloc(READ_CHUNK, sizeof(struct wait_hist));
+	s->key_buf = calloc(READ_CHUNK, sizeof(*s->key_buf));
 	s->zero_hists = calloc(1, sizeof(struct wait_hist));
 	s->exact_buf = calloc(1, sizeof(struct exact_ring));
-	if (!s->slots || !s->percpu || !s->hist_buf || !s->zero_hists || !s->exact_buf)
+	if (!s->slots || !s->info_buf || !s->percpu || !s->hist_buf || !s->key_buf ||
+	    !s->zero_hists || !s->exact_buf)
 		return -ENOMEM;
 	return 0;
 }
@@ -41,8 +44,10 @@ int collect_alloc(struct session *s)
 void collect_free(struct session *s)
 {
 	free(s->slots);
+	free(s->info_buf);
 	free(s->percpu);
 	free(s->hist_buf);
+	free(s->key_buf);
 	free(s->zero_hists);
 	free(s->exact_buf);
 	free(s->snaps);
@@ -152,46 +157,114 @@ static void read_exact(struct session *s, __u32 slot, struct ring_report *r)
 	}
 }
 
-static void read_ring(struct session *s, __u32 slot, struct ring_report *r)
+/*
+ * Entries [first, first + n) of an array map into values (value_size bytes each, all CPUs'
+ * copies for a per-CPU map): one batch lookup, or one lookup per entry where the kernel has
+ * no batch operations for the map. A snapshot of 1024 slots takes a few calls, not thousands.
+ */
+static int read_entries(struct session *s, struct bpf_map *map, __u32 first, __u32 n,
+			void *values, size_t value_size)
 {
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 in = first - 1, out, count = n, i;
+	int err;
+
+	if (s->batch_ok) {
+		/* The batch starts after in_batch, or at the first entry without one. */
+		err = bpf_map_lookup_batch(bpf_map__fd(map), first ? &in : NULL, &out, s->key_buf,
+					   values, &count, &opts);
+		if ((!err || err == -ENOENT) && count == n)
+			return 0;
+		if (err != -EINVAL && err != -ENOTSUP && err != -EOPNOTSUPP && err != -524)
+			return -1;
+		s->batch_ok = false;
+	}
+	for (i = 0; i < n; i++) {
+		__u32 key = first + i;
+
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), (char *)values + i * value_size,
+					 value_size, 0))
+			return -1;
+	}
+	return 0;
+}
+
+/* Ring i of the chunk just read (its ring entry and counters, summed over CPUs) into r. */
+static void fill_ring(struct session *s, __u32 i, struct ring_report *r)
+{
+	const struct ring_stats *percpu = &s->percpu[(size_t)i * s->ncpus];
 	struct ring_stats *sum = &r->sum;
 	int cpu;
 
-	if (bpf_map__lookup_elem(s->skel->maps.rings, &slot, sizeof(slot), &r->info,
-				 sizeof(r->info), 0))
-		return;
-	if (bpf_map__lookup_elem(s->skel->maps.stats, &slot, sizeof(slot), s->percpu,
-				 sizeof(struct ring_stats) * s->ncpus, 0))
-		return;
+	r->info = s->info_buf[i];
 	memset(sum, 0, sizeof(*sum));
 	for (cpu = 0; cpu < s->ncpus; cpu++) {
-		const struct ring_stats *c = &s->percpu[cpu];
+		const struct ring_stats *p = &percpu[cpu];
 
-		sum->enters += c->enters;
-		sum->enters_submit += c->enters_submit;
-		sum->enters_submit_getevents += c->enters_submit_getevents;
-		sum->submit_locked += c->submit_locked;
-		sum->sqes_enter += c->sqes_enter;
-		sum->registers += c->registers;
-		sum->local_work_runs += c->local_work_runs;
-		sum->task_work_runs += c->task_work_runs;
-		sum->contended += c->contended;
-		sum->spin += c->spin;
-		sum->sleep += c->sleep;
-		sum->interrupted += c->interrupted;
-		sum->owner_other_cpu += c->owner_other_cpu;
-		sum->owner_known += c->owner_known;
-		sum->wait_ns_total += c->wait_ns_total;
-		if (c->wait_ns_max > sum->wait_ns_max)
-			sum->wait_ns_max = c->wait_ns_max;
-		sum->trylock_calls += c->trylock_calls;
+		sum->enters += p->enters;
+		sum->enters_submit += p->enters_submit;
+		sum->enters_submit_getevents += p->enters_submit_getevents;
+		sum->submit_locked += p->submit_locked;
+		sum->sqes_enter += p->sqes_enter;
+		sum->registers += p->registers;
+		sum->local_work_runs += p->local_work_runs;
+		sum->task_work_runs += p->task_work_runs;
+		sum->contended += p->contended;
+		sum->spin += p->spin;
+		sum->sleep += p->sleep;
+		sum->interrupted += p->interrupted;
+		sum->owner_other_cpu += p->owner_other_cpu;
+		sum->owner_known += p->owner_known;
+		sum->wait_ns_total += p->wait_ns_total;
+		if (p->wait_ns_max > sum->wait_ns_max)
+			sum->wait_ns_max = p->wait_ns_max;
+		sum->trylock_calls += p->trylock_calls;
 	}
-	memset(&r->hists, 0, sizeof(r->hists));
-	if (!bpf_map__lookup_elem(s->skel->maps.hists, &slot, sizeof(slot), s->hist_buf,
-				  sizeof(struct wait_hist), 0))
-		memcpy(r->hists.wait, s->hist_buf->wait, sizeof(r->hists.wait));
 	if (s->exact)
-		read_exact(s, slot, r);
+		read_exact(s, r->slot, r);
+}
+
+/*
+ * The wait histograms of the chunk's rings that need them: those whose contended count
+ * changed since their histogram was last read, and once more after that (BPF adds to the
+ * histogram before it counts the episode). A ring without new contention keeps its histogram:
+ * the 4 KiB of each of hundreds of quiet rings are not copied at every snapshot.
+ */
+static void read_hists(struct session *s, struct report *rep, __u32 first, __u32 n)
+{
+	bool need[READ_CHUNK];
+	__u32 i, nr_need = 0;
+	bool batch = false;
+
+	for (i = 0; i < n; i++) {
+		const struct slot_track *t = &s->slots[first + i];
+
+		need[i] = rep->rings[first + i].sum.contended != t->hist_count || t->hist_again;
+		nr_need += need[i];
+	}
+	if (!nr_need)
+		return;
+	/* Many rings changed: one batch call for the chunk costs less than one call each. */
+	if (nr_need > READ_CHUNK / 8)
+		batch = !read_entries(s, s->skel->maps.hists, first, n, s->hist_buf,
+				      sizeof(struct wait_hist));
+	for (i = 0; i < n; i++) {
+		struct ring_report *r = &rep->rings[first + i];
+		struct slot_track *t = &s->slots[first + i];
+		__u32 slot = first + i;
+		__u64 count = r->sum.contended;
+
+		if (!need[i])
+			continue;
+		if (!batch && bpf_map__lookup_elem(s->skel->maps.hists, &slot, sizeof(slot),
+						   &s->hist_buf[i], sizeof(struct wait_hist), 0)) {
+			t->hist_again = true;
+			continue;
+		}
+		memcpy(r->hists.wait, s->hist_buf[i].wait, sizeof(r->hists.wait));
+		t->hist_again = count != t->hist_count;
+		t->hist_count = count;
+	}
 }
 
 /*
@@ -297,28 +370,39 @@ static __u64 monotonic_ns(void)
 /* Read every used slot: a slot that holds another ring than last time starts afresh. */
 static void read_slots(struct session *s, struct report *rep, __u32 nr)
 {
-	__u32 slot;
+	__u32 first, i;
 
-	for (slot = 0; slot < nr; slot++) {
-		struct ring_report *r = &rep->rings[slot];
-		struct slot_track *t = &s->slots[slot];
+	for (first = 0; first < nr; first += READ_CHUNK) {
+		__u32 n = nr - first < READ_CHUNK ? nr - first : READ_CHUNK;
 
-		r->slot = slot;
-		read_ring(s, slot, r);
-		/*
-		 * Another ring in the slot than last time (BPF gave back a slot it lost in a
-		 * discovery race, and a new ring took it): nothing of the old one carries over.
-		 */
-		if (t->ctx && (r->info.ctx != t->ctx || r->info.seen_ns != t->seen_ns)) {
-			collect_forget_slot(s, rep, slot);
-			read_ring(s, slot, r);
+		if (read_entries(s, s->skel->maps.rings, first, n, s->info_buf,
+				 sizeof(*s->info_buf)) ||
+		    read_entries(s, s->skel->maps.stats, first, n, s->percpu,
+				 sizeof(struct ring_stats) * s->ncpus))
+			continue;
+		for (i = 0; i < n; i++) {
+			__u32 slot = first + i;
+			struct ring_report *r = &rep->rings[slot];
+			struct slot_track *t = &s->slots[slot];
+
+			r->slot = slot;
+			/*
+			 * Another ring in the slot than last time (BPF gave back a slot it lost in
+			 * a discovery race, and a new ring took it): nothing of the old one carries
+			 * over.
+			 */
+			if (t->ctx && (s->info_buf[i].ctx != t->ctx ||
+				       s->info_buf[i].seen_ns != t->seen_ns))
+				collect_forget_slot(s, rep, slot);
+			fill_ring(s, i, r);
+			t->ctx = r->info.ctx;
+			t->seen_ns = r->info.seen_ns;
+			if (t->ctx && !t->head_seen) {
+				t->last_head = r->info.sq_head_start;
+				r->submitter_tid = r->info.submitter_tid;
+			}
 		}
-		t->ctx = r->info.ctx;
-		t->seen_ns = r->info.seen_ns;
-		if (t->ctx && !t->head_seen) {
-			t->last_head = r->info.sq_head_start;
-			r->submitter_tid = r->info.submitter_tid;
-		}
+		read_hists(s, rep, first, n);
 	}
 }
 
@@ -402,8 +486,17 @@ static void mark_closed(struct session *s, const struct report *rep)
 	}
 }
 
+static __u64 thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 int session_snapshot(struct session *s, struct report *rep)
 {
+	__u64 cpu_start = thread_cpu_ns(), cpu_ns;
 	ssize_t nr_snaps = read_snapshots(s);
 	__u32 slot, nr;
 
@@ -433,5 +526,11 @@ int session_snapshot(struct session *s, struct report *rep)
 	rep->samples = s->skel->bss->failures.samples;
 	rep->failures = s->skel->bss->failures;
 	read_programs(s, rep);
+	/* The profiler's own cost in user space: this snapshot's CPU time. */
+	cpu_ns = thread_cpu_ns() - cpu_start;
+	rep->overhead.snapshots++;
+	rep->overhead.snapshot_cpu_ns += cpu_ns;
+	if (cpu_ns > rep->overhead.snapshot_cpu_ns_max)
+		rep->overhead.snapshot_cpu_ns_max = cpu_ns;
 	return 0;
 }

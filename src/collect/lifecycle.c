@@ -451,6 +451,7 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	s->test_refuse = getenv("URINGLOCKSTAT_TEST_REFUSE");
 	s->test_attach_fail = getenv("URINGLOCKSTAT_TEST_ATTACH_FAIL");
 	s->ncpus = libbpf_num_possible_cpus();
+	s->batch_ok = true;
 	ret = collect_alloc(s);
 	/* Opened for its programs' names and sections only; each load opens its own. */
 	s->names = uringlockstat_bpf__open();

@@ -30,17 +30,20 @@ static __u64 ring_bytes(int ncpus)
 	 * index entries. */
 	__u64 shared = sizeof(struct wait_hist) + sizeof(struct exact_ring) +
 		       INDEX_PER_RING * 2 * sizeof(struct lock_index_entry);
-	/* rep and prev of src/run.c, collection's tracking state and the expiry marks. */
-	__u64 user = 2 * sizeof(struct ring_report) + sizeof(struct slot_track) +
-		     RING_RENDER_BYTES + 1;
+	/* The report of src/run.c and its interval table's memory, collection's tracking state
+	 * and the expiry marks. */
+	__u64 user = sizeof(struct ring_report) + sizeof(struct interval_ring) +
+		     sizeof(struct slot_track) + RING_RENDER_BYTES + 1;
 
 	return per_cpu * (ncpus > 0 ? ncpus : 1) + shared + RING_KERNEL_BYTES + user;
 }
 
 __u64 session_memory_needed(const struct session_opts *o, int ncpus)
 {
-	/* Read buffers: per-CPU stats (read and zeroed), a histogram (read and zeroed). */
-	__u64 buffers = 2ull * sizeof(struct ring_stats) * (ncpus > 0 ? ncpus : 1) +
+	/* Read buffers: READ_CHUNK slots' entries, per-CPU stats and histograms; stats and a
+	 * histogram zeroed. */
+	__u64 buffers = (READ_CHUNK + 1ull) * sizeof(struct ring_stats) * (ncpus > 0 ? ncpus : 1) +
+			READ_CHUNK * (sizeof(struct wait_hist) + sizeof(struct ring_info) + 4) +
 			2ull * sizeof(struct ring_hists);
 
 	return (__u64)o->max_rings * ring_bytes(ncpus) + FIXED_KERNEL_BYTES +

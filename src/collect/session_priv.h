@@ -35,6 +35,8 @@ struct slot_track {
 	bool ended;      /* its teardown began: counted up to its last SQ head */
 	bool fd_seen;    /* the last snapshot found it in an fd table (else live only through a
 			  * registered ring fd or a mapping: its SQ head is not read) */
+	__u64 hist_count; /* the contended count when its wait histogram was last read */
+	bool hist_again;  /* read the histogram at the next snapshot too */
 };
 
 struct session {
@@ -58,8 +60,11 @@ struct session {
 	int ncpus;
 	__u32 max_rings;
 	struct slot_track *slots;      /* max_rings of them: collection's, see collect.c */
-	struct ring_stats *percpu;
-	struct wait_hist *hist_buf;    /* one ring's histogram, read */
+	struct ring_info *info_buf;     /* READ_CHUNK slots' ring entries, as read */
+	struct ring_stats *percpu;      /* ... their counters, every CPU's copy */
+	__u32 *key_buf;                 /* ... their keys (batch lookups) */
+	bool batch_ok;                  /* the kernel has batch lookups for array maps */
+	struct wait_hist *hist_buf;    /* ... their histograms */
 	struct wait_hist *zero_hists;  /* zeros, to clear an expired slot's histogram */
 	struct exact_ring *exact_buf;  /* one ring's exact figures, as read */
 	__u64 sites_shown[64];         /* -v: call sites already printed with their path */
@@ -153,6 +158,10 @@ enum lock_path stack_path(struct session *s, __s32 stack_id);
  * number of map entries deleted, or -ENOMEM.
  */
 int prune_stacks(struct session *s, bool stack_map);
+
+/* Ring slots a snapshot reads per batch lookup of each map. */
+#define READ_CHUNK 64
+
 #define PRUNE_EVERY_NS (10 * 1000000000ull)
 
 /*

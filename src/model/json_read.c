@@ -444,7 +444,7 @@ static int read_lost(struct reader *r, json_t *root, struct saved_report *rep)
 /* The profiler's own cost (absent from older reports); the derived members are not read. */
 static int read_overhead(struct reader *r, json_t *root, struct saved_report *rep)
 {
-	struct saved_count runs, run_ns, cpu;
+	struct saved_count runs, run_ns, cpu, snaps, snap_ns, snap_max;
 	struct overhead *o = &rep->overhead;
 	char *why = NULL, *source = NULL;
 	struct saved_bool measured;
@@ -459,7 +459,10 @@ static int read_overhead(struct reader *r, json_t *root, struct saved_report *re
 	    jr_get_count(r, obj, "bpf_runs", "overhead", F_NULLABLE, &runs) ||
 	    jr_get_count(r, obj, "bpf_run_ns", "overhead", F_NULLABLE, &run_ns) ||
 	    jr_get_count(r, obj, "target_cpu_ns", "overhead", F_NULLABLE, &cpu) ||
-	    jr_get_string(r, obj, "target_cpu_source", "overhead", F_NULLABLE, &source)) {
+	    jr_get_string(r, obj, "target_cpu_source", "overhead", F_NULLABLE, &source) ||
+	    jr_get_count(r, obj, "snapshots", "overhead", F_OPTIONAL, &snaps) ||
+	    jr_get_count(r, obj, "snapshot_cpu_ns", "overhead", F_OPTIONAL, &snap_ns) ||
+	    jr_get_count(r, obj, "snapshot_cpu_ns_max", "overhead", F_OPTIONAL, &snap_max)) {
 		free(why);
 		free(source);
 		return -1;
@@ -469,6 +472,9 @@ static int read_overhead(struct reader *r, json_t *root, struct saved_report *re
 	o->runs = runs.value;
 	o->run_ns = run_ns.value;
 	o->target_cpu_ns = cpu.valid ? cpu.value : 0;
+	o->snapshots = snaps.valid ? snaps.value : 0;
+	o->snapshot_cpu_ns = snap_ns.valid ? snap_ns.value : 0;
+	o->snapshot_cpu_ns_max = snap_max.valid ? snap_max.value : 0;
 	snprintf(o->why, sizeof(o->why), "%s", why ? why : "not measured");
 	snprintf(o->target_cpu_source, sizeof(o->target_cpu_source), "%s",
 		 source ? source : "unknown");

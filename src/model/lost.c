@@ -82,6 +82,18 @@ void lost_print(FILE *out, const struct lost_count *lost, size_t nr)
 }
 
 
+static void snapshots_print(FILE *out, const struct overhead *o)
+{
+	char b1[32], b2[32];
+
+	if (!o->snapshots)
+		return;
+	fprintf(out, "  reading the maps: %llu snapshots, %s of the profiler's CPU time each on "
+		"average, %s at most\n", (unsigned long long)o->snapshots,
+		fmt_ns(o->snapshot_cpu_ns / o->snapshots, b1, sizeof(b1)),
+		fmt_ns(o->snapshot_cpu_ns_max, b2, sizeof(b2)));
+}
+
 void overhead_print(FILE *out, const struct overhead *o, __u64 duration_ns)
 {
 	double secs = duration_ns / 1e9;
@@ -91,6 +103,7 @@ void overhead_print(FILE *out, const struct overhead *o, __u64 duration_ns)
 	if (!o->measured) {
 		fmt_fputs_escaped(o->why[0] ? o->why : "not measured", out);
 		fputc('\n', out);
+		snapshots_print(out, o);
 		return;
 	}
 	fprintf(out, "our BPF programs ran %llu times, %s in all", (unsigned long long)o->runs,
@@ -110,4 +123,5 @@ void overhead_print(FILE *out, const struct overhead *o, __u64 duration_ns)
 		fprintf(out, "; the target's CPU time is unknown or 0");
 	}
 	fprintf(out, "; the dispatch around each run (trampoline, tracepoint) is not included\n");
+	snapshots_print(out, o);
 }

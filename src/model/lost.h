@@ -42,12 +42,17 @@ struct overhead {
 	__u64 run_ns;            /* their run time */
 	__u64 target_cpu_ns;     /* the target's CPU time over the run, 0 if unknown */
 	char target_cpu_source[80]; /* where target_cpu_ns comes from */
+	/* Snapshots (reads of every map) and the profiler's CPU time in them: always measured. */
+	__u64 snapshots;
+	__u64 snapshot_cpu_ns;
+	__u64 snapshot_cpu_ns_max;
 };
 
 /*
  * "profiler cost: ...": the programs' runs and run time, per run, per second of a run of
- * duration_ns, and as a share of the target's CPU time; or why it was not measured. Texts
- * are escaped (they may come from a saved report).
+ * duration_ns, and as a share of the target's CPU time; or why it was not measured. Then the
+ * snapshots' CPU time, when there were any. Texts are escaped (they may come from a saved
+ * report).
  */
 void overhead_print(FILE *out, const struct overhead *o, __u64 duration_ns);
 

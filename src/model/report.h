@@ -64,6 +64,13 @@ struct ring_report {
 	__u64 lock_samples_path[PATH_COUNT];
 };
 
+/* What the interval table (-i) keeps of a ring from one table to the next. */
+struct interval_ring {
+	__u64 ctx, seen_ns; /* which ring; a slot reused by another starts its rates from 0 */
+	bool have_sqes;
+	__u64 sqes, enters, contended, wait_ns;
+};
+
 /* Counters backend figures a run could not measure (their hook missing or refused). */
 enum counter_figure {
 	COUNTER_REGISTERS = 1 << 0,

@@ -22,8 +22,11 @@ int output_check_writable(const char *path, char *err, size_t err_size);
 
 void report_print_text(FILE *out, const struct report *rep, bool show_addresses);
 
-/* One line per ring with rates since the previous table (prev may be NULL). */
-void report_print_interval(FILE *out, const struct report *rep, const struct report *prev,
+/*
+ * One line per ring with rates since the previous table, whose figures prev holds (one entry
+ * per ring slot, zeroed before the first table); then prev holds this table's.
+ */
+void report_print_interval(FILE *out, const struct report *rep, struct interval_ring *prev,
 			   double interval_s);
 
 #endif

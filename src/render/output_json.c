@@ -301,26 +301,39 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
 /*
  * The profiler's own cost: its BPF programs' runs and run time (kernel.bpf_stats_enabled;
  * the dispatch around each run is not in it), per second, per run, and as a share of the
- * target's CPU time. Every member but measured and reason is null when not measured.
+ * target's CPU time: every one of these but measured and reason is null when not measured.
+ * Then the snapshots: how many, and the profiler's CPU time in them (total and the most).
  */
 static json_t *overhead_json(const struct report *rep)
 {
 	const struct overhead *o = &rep->overhead;
 	double secs = rep->duration_ns / 1e9;
+	json_t *j, *snap;
 
 	if (!o->measured)
-		return json_pack("{s:b,s:s,s:n,s:n,s:n,s:n,s:n,s:n,s:n}", "measured", 0, "reason",
-				 o->why[0] ? o->why : "not measured", "bpf_runs", "bpf_run_ns",
-				 "ns_per_run", "bpf_ns_per_s", "target_cpu_ns", "target_cpu_source",
-				 "share_of_target_cpu");
-	return json_pack("{s:b,s:n,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "measured", 1, "reason",
-			 "bpf_runs", json_u64(o->runs), "bpf_run_ns", json_u64(o->run_ns),
-			 "ns_per_run", o->runs ? json_real((double)o->run_ns / o->runs) : json_null(),
-			 "bpf_ns_per_s", secs > 0 ? json_real(o->run_ns / secs) : json_null(),
-			 "target_cpu_ns", o->target_cpu_ns ? json_u64(o->target_cpu_ns) : json_null(),
-			 "target_cpu_source", json_text(o->target_cpu_source),
-			 "share_of_target_cpu", o->target_cpu_ns ?
-			 json_real((double)o->run_ns / o->target_cpu_ns) : json_null());
+		j = json_pack("{s:b,s:s,s:n,s:n,s:n,s:n,s:n,s:n,s:n}", "measured", 0, "reason",
+			      o->why[0] ? o->why : "not measured", "bpf_runs", "bpf_run_ns",
+			      "ns_per_run", "bpf_ns_per_s", "target_cpu_ns", "target_cpu_source",
+			      "share_of_target_cpu");
+	else
+		j = json_pack("{s:b,s:n,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "measured", 1, "reason",
+			      "bpf_runs", json_u64(o->runs), "bpf_run_ns", json_u64(o->run_ns),
+			      "ns_per_run", o->runs ? json_real((double)o->run_ns / o->runs) :
+			      json_null(),
+			      "bpf_ns_per_s", secs > 0 ? json_real(o->run_ns / secs) : json_null(),
+			      "target_cpu_ns", o->target_cpu_ns ? json_u64(o->target_cpu_ns) :
+			      json_null(),
+			      "target_cpu_source", json_text(o->target_cpu_source),
+			      "share_of_target_cpu", o->target_cpu_ns ?
+			      json_real((double)o->run_ns / o->target_cpu_ns) : json_null());
+	/* The snapshots' CPU time in the profiler (user space and its system calls). */
+	snap = json_pack("{s:o,s:o,s:o}", "snapshots", json_u64(o->snapshots), "snapshot_cpu_ns",
+			 json_u64(o->snapshot_cpu_ns), "snapshot_cpu_ns_max",
+			 json_u64(o->snapshot_cpu_ns_max));
+	if (j && snap)
+		json_object_update(j, snap);
+	json_decref(snap);
+	return j;
 }
 
 /*

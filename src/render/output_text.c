@@ -248,7 +248,7 @@ static const char *fmt_rate(bool valid, __u64 now, __u64 before, double interval
 	return buf;
 }
 
-void report_print_interval(FILE *out, const struct report *rep, const struct report *prev,
+void report_print_interval(FILE *out, const struct report *rep, struct interval_ring *prev,
 			   double interval_s)
 {
 	bool contention = rep->backends[BACKEND_CONTENTION].active;
@@ -259,30 +259,40 @@ void report_print_interval(FILE *out, const struct report *rep, const struct rep
 		"FLAGS", "SQES/s", "ENTERS/s", "CONTEND/s", "WAIT/s", "WAIT_AVG");
 	for (i = 0; i < rep->nr_rings; i++) {
 		const struct ring_report *r = &rep->rings[i];
-		const struct ring_report *p = prev && i < prev->nr_rings ? &prev->rings[i] : NULL;
+		struct interval_ring *p = &prev[i];
 		char flags[256], avg[32], wait[32], r1[32], r2[32], r3[32];
-		__u64 sqes, psqes = 0, contended, wait_ns;
+		__u64 sqes, contended, wait_ns;
 		/* A slot reused by a new ring (--expire) starts its rates from 0. */
-		bool have_sqes, have_prev = p && p->info.ctx && p->info.ctx == r->info.ctx &&
-					   p->info.seen_ns == r->info.seen_ns;
+		bool have_sqes, have_prev = p->ctx && p->ctx == r->info.ctx &&
+					   p->seen_ns == r->info.seen_ns;
 		const char *method;
 
+		if (!have_prev)
+			memset(p, 0, sizeof(*p));
 		if (!r->info.ctx)
 			continue;
 		have_sqes = ring_sqes(rep, r, &sqes, &method);
-		if (have_prev && !ring_sqes(prev, p, &psqes, &method))
-			psqes = 0;
-		contended = r->sum.contended - (have_prev ? p->sum.contended : 0);
-		wait_ns = r->sum.wait_ns_total - (have_prev ? p->sum.wait_ns_total : 0);
+		contended = r->sum.contended - p->contended;
+		wait_ns = r->sum.wait_ns_total - p->wait_ns;
 		setup_flags_str(r->info.setup_flags, "|", flags, sizeof(flags));
 		fprintf(out, "%-4zu %-7u %-4d %-28.28s %11s %11s %11s %11s %9s\n", i, r->info.tgid,
-			r->info.fd, flags, fmt_rate(have_sqes, sqes, psqes, interval_s, r1, sizeof(r1)),
-			fmt_rate(enters, r->sum.enters, have_prev ? p->sum.enters : 0, interval_s, r2,
-				 sizeof(r2)),
-			fmt_rate(contention, r->sum.contended, have_prev ? p->sum.contended : 0,
-				 interval_s, r3, sizeof(r3)),
+			r->info.fd, flags,
+			fmt_rate(have_sqes, sqes, p->have_sqes ? p->sqes : 0, interval_s, r1,
+				 sizeof(r1)),
+			fmt_rate(enters, r->sum.enters, p->enters, interval_s, r2, sizeof(r2)),
+			fmt_rate(contention, r->sum.contended, p->contended, interval_s, r3,
+				 sizeof(r3)),
 			contention ? fmt_ns((__u64)(wait_ns / interval_s), wait, sizeof(wait)) : "-",
 			contention && contended ? fmt_ns(wait_ns / contended, avg, sizeof(avg)) : "-");
+		*p = (struct interval_ring){
+			.ctx = r->info.ctx,
+			.seen_ns = r->info.seen_ns,
+			.have_sqes = have_sqes,
+			.sqes = have_sqes ? sqes : 0,
+			.enters = r->sum.enters,
+			.contended = r->sum.contended,
+			.wait_ns = r->sum.wait_ns_total,
+		};
 	}
 	fflush(out);
 }

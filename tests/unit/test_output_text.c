@@ -2,7 +2,7 @@
 /*
  * Unit tests of the text report's lost section (src/render/output_text.c): only the non-zero
  * counters, each with the figures it makes lower bounds, and "lost: none" when all are zero;
- * and of its last line, the profiler's own cost (src/model/lost.c).
+ * and of its last line, the profiler's own cost (src/model/lost.c); and of the interval table.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,6 +110,66 @@ static void test_cost_not_measured(void **state)
 	free(text);
 }
 
+/* The snapshots' CPU time: a line of its own, measured or not, absent without snapshots. */
+static void test_cost_snapshots(void **state)
+{
+	struct overhead o = { .measured = false, .why = "not measured", .snapshots = 4,
+			      .snapshot_cpu_ns = 8000000, .snapshot_cpu_ns_max = 5000000 };
+	char *text = cost_of(&o, 1000000000ull);
+
+	assert_string_equal(text, "profiler cost: not measured\n  reading the maps: 4 snapshots, "
+			    "2.0ms of the profiler's CPU time each on average, 5.0ms at most\n");
+	free(text);
+	o.snapshots = 0;
+	text = cost_of(&o, 1000000000ull);
+	assert_null(strstr(text, "reading the maps"));
+	free(text);
+}
+
+/*
+ * The interval table: rates since the previous table, kept in prev; a slot that holds
+ * another ring than last time starts its rates from 0.
+ */
+static void test_interval(void **state)
+{
+	struct report *rep = calloc(1, sizeof(*rep) + sizeof(rep->rings[0]));
+	struct interval_ring prev[1] = {};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	assert_non_null(rep);
+	rep->nr_rings = 1;
+	rep->backends[BACKEND_CONTENTION].active = true;
+	rep->rings[0].info = (struct ring_info){ .ctx = 0x1000, .seen_ns = 1, .tgid = 7, .fd = 3 };
+	rep->rings[0].head_seen = true;
+	rep->rings[0].sqes_head = 100;
+	rep->rings[0].sum.contended = 10;
+	rep->rings[0].sum.wait_ns_total = 1000;
+	out = open_memstream(&buf, &len);
+	assert_non_null(out);
+	report_print_interval(out, rep, prev, 2.0);
+	rep->rings[0].sqes_head = 300;
+	rep->rings[0].sum.contended = 14;
+	rep->rings[0].sum.wait_ns_total = 3000;
+	report_print_interval(out, rep, prev, 2.0);
+	/* Another ring in the slot: its totals are its rates' own. */
+	rep->rings[0].info.seen_ns = 2;
+	rep->rings[0].sqes_head = 40;
+	rep->rings[0].sum.contended = 2;
+	rep->rings[0].sum.wait_ns_total = 400;
+	report_print_interval(out, rep, prev, 2.0);
+	assert_int_equal(fclose(out), 0);
+	/* SQEs/s, ENTERS/s ("-": not counted), CONTEND/s, WAIT/s, WAIT_AVG. */
+	assert_non_null(strstr(buf, " 50           -           5       500ns     100ns\n"));
+	assert_non_null(strstr(buf, " 100           -           2       1.0us     500ns\n"));
+	assert_non_null(strstr(buf, " 20           -           1       200ns     200ns\n"));
+	assert_int_equal(prev[0].seen_ns, 2);
+	assert_int_equal(prev[0].sqes, 40);
+	free(buf);
+	free(rep);
+}
+
 static void test_all_zero(void **state)
 {
 	struct report *rep = report_new(1);
@@ -183,6 +243,8 @@ int main(void)
 		cmocka_unit_test(test_every_counter_explained),
 		cmocka_unit_test(test_cost_measured),
 		cmocka_unit_test(test_cost_not_measured),
+		cmocka_unit_test(test_cost_snapshots),
+		cmocka_unit_test(test_interval),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -120,6 +120,18 @@ kill -USR1 "$bench"
 wait "$bench" || fail=1
 wait "$uls" || fail=1
 
+# Ring liveness from the kernel: a ring used only through a registered ring fd (its fd
+# closed) stays one live ring under --expire 1, its figures never reset.
+ULS_OPTS="--expire 1 -i 0.25"
+profile registered --registered-ring --duration 3
+ULS_OPTS=
+# Rings created and closed one after another: a new ring's lock may sit where a freed ring's
+# was. Each ring's figures must be its own (-v: the JSON shows each ring's address).
+uringlockstat -v --paths --holds --json /out/reuse.r.json -- sh -c \
+	'for i in 1 2 3 4 5 6 7 8 9 10; do uringbench --json --ops 2000 || exit 1; sleep 0.2; done' \
+	>/out/reuse.b.json 2>/out/reuse.err ||
+	{ echo "scenario reuse failed:"; tail -5 /out/reuse.err; fail=1; }
+
 # The default: no exact backend, no enters; SQEs from SQ heads, the last one at close; what
 # is left out is named with its option.
 uringlockstat --json /out/default.r.json -- uringbench --json --ops 3000 \
