@@ -212,9 +212,18 @@ fuzz-check: $(OUT)/fuzz/fuzz_json_read
 demo: all
 	$(Q)tools/demo $(OUT)
 
-# BENCH_ARGS=--report-only: exit 0 even when a target is missed.
+# BENCH_ARGS=--report-only (or BENCH_REPORT_ONLY=1): exit 0 even when a target is missed.
+# Then the scale section (tools/scale-bench --icount: guests of SCALE_CPUS CPUs, about 5
+# minutes; BENCH_SCALE=0 skips it).
+BENCH_SCALE ?= 1
 bench: all static
-	$(Q)tools/bench $(BENCH_ARGS) $(OUT)
+	$(Q)status=0; tools/bench $(BENCH_ARGS) $(OUT) || status=$$?; \
+	if [ "$(BENCH_SCALE)" != 0 ]; then \
+		echo "== scale: memory and snapshot cost against the number of CPUs"; \
+		tools/scale-bench --icount --cpus "$(SCALE_CPUS)" \
+			$(if $(or $(filter --report-only,$(BENCH_ARGS)),$(BENCH_REPORT_ONLY)),--report-only) || \
+			status=1; \
+	fi; exit $$status
 
 # Memory and snapshot cost against the number of CPUs, in guests of SCALE_CPUS CPUs with 512
 # live rings, extrapolated to 64 and 192 CPUs and checked at SCALE_CHECK CPUs. Snapshot times
