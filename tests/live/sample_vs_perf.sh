@@ -1,10 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The sample backend's lock share against `perf record -e cpu-clock -g` on the same process
-# over the same seconds, at the same rate (uringlockstat's default), 10 paired runs on two
-# threads sharing a ring (lock share ~15%): tools/sample-vs-perf prints the table; the mean
-# difference must lie within 3 points (measured: -1.0 to -1.6, sd 0.6; with equal sampling
-# periods on every CPU it was +5.9, sd 6.1), and the share's interval must be Wilson's.
+# The sample backend's lock share against `perf record -e cpu-clock -g` on the same process,
+# at the same rate (uringlockstat's default), 10 paired runs on two threads sharing a ring
+# (lock share ~16%). The two take turns (tools/sample-vs-perf --alternate 8 --seconds 0.5):
+# sampling at once, each sampler's interrupts stall the lock holder and the other reads the
+# spinning that follows (perf read 1-2 points more than we did then: -1.64, sd 0.60). Taking
+# turns, each reads a workload that only its own samples disturb (measured: -0.40, sd 0.49,
+# every difference within the two shares' joint sampling error). Required: the mean difference
+# within 1 point, and in at least 7 of 10 runs the difference within the joint 95% sampling
+# error of the two shares (with no bias, 9.5 of 10 on average). Perf's share inside our own
+# interval alone is printed, not required: at equal sample counts two unbiased samplers agree
+# that way in about 83% of runs, all 10 runs in 16%.
 # Why the same rate: each sample interrupts a thread for microseconds; stalling the lock holder
 # makes its waiters spin, so a sampler reads more lock code the more it samples (perf alone on
 # this workload: 16% at 99 Hz, 20% at 1999 Hz, 22% at 4000 Hz, perf's default).
@@ -15,16 +21,19 @@ command -v perf >/dev/null || fail "perf (linux-perf) not installed (tools/insta
 freq=$("$ULS" --help | sed -n 's/.*--freq=HZ .*(default \([0-9]*\):.*/\1/p')
 need_number "default --freq" "$freq"
 here=$(dirname "$0")
-"$here/../../tools/sample-vs-perf" --build "$BUILD" --runs 10 --seconds 2 --perf-freq "$freq" \
-	>"$T/table" 2>"$T/err" || fail "sample-vs-perf failed: $(tail -3 "$T/err")"
+"$here/../../tools/sample-vs-perf" --build "$BUILD" --runs 10 --alternate 8 --seconds 0.5 \
+	--perf-freq "$freq" >"$T/table" 2>"$T/err" || fail "sample-vs-perf failed: $(tail -3 "$T/err")"
 cat "$T/table"
 mean=$(sed -n 's/^mean difference \([-+0-9.]*\) points.*/\1/p' "$T/table")
 need_number "mean difference" "$mean"
-awk -v m="$mean" 'BEGIN { exit !(m > -3 && m < 3) }' ||
-	fail "mean difference $mean points, want within 3"
-echo "ok: mean difference $mean points (within 3)"
+awk -v m="$mean" 'BEGIN { exit !(m > -1 && m < 1) }' ||
+	fail "mean difference $mean points, want within 1"
+echo "ok: mean difference $mean points (within 1)"
 rows=$(grep -c '^[0-9]' "$T/table")
 assert_eq "paired runs" "$rows" 10
+joint=$(sed -n 's/.*joint 95% sampling error in \([0-9]*\) of 10$/\1/p' "$T/table")
+need_number "runs within the joint sampling error" "$joint"
+assert_gt "runs whose difference lies within the joint sampling error" "$joint" 6
 
 # The share's 95% interval: the Wilson score interval of lock_samples in samples, recomputed
 # here from a report's own counts, and it holds the share.
