@@ -194,6 +194,11 @@ struct bpf_iter__task_file {
 	struct file *file;
 };
 
+struct bpf_iter__task {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
+};
+
 #pragma clang attribute pop
 
 #endif

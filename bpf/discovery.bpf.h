@@ -36,6 +36,52 @@ int find_rings(struct bpf_iter__task_file *it)
 	return 0;
 }
 
+/*
+ * Rings a thread holds by a registered ring fd (io_uring_register_ring_fd), which may be in no
+ * fd table at all: a record for each such ring already tracked, so that its SQ head is read
+ * while it runs, not only at its teardown. Only tracked rings: another task may unregister one
+ * while this runs, and a file read then may no longer be that ring's.
+ */
+SEC("iter/task")
+int find_registered_rings(struct bpf_iter__task *it)
+{
+	struct task_struct *task = it->task;
+	struct io_uring_task *tctx;
+	__u32 tgid, i;
+
+	if (!task)
+		return 0;
+	tgid = BPF_CORE_READ(task, tgid);
+	if (!is_target(tgid))
+		return 0;
+	tctx = BPF_CORE_READ(task, io_uring);
+	if (!tctx)
+		return 0;
+	for (i = 0; i < IO_RINGFD_REG_MAX; i++) {
+		struct ring_snapshot snap = {};
+		struct io_ring_ctx *ctx;
+		struct file *file = 0;
+
+		bpf_core_read(&file, sizeof(file), &tctx->registered_rings[i]);
+		if (!file)
+			continue;
+		ctx = BPF_CORE_READ(file, private_data);
+		if (!ctx)
+			continue;
+		snap.slot = tracked_slot(lock_of(ctx));
+		if (snap.slot == RING_SLOT_NONE)
+			continue;
+		snap.ctx = (__u64)ctx;
+		snap.tgid = tgid;
+		snap.fd = -1;
+		snap.sq_head = BPF_CORE_READ(ctx, cached_sq_head);
+		snap.setup_flags = BPF_CORE_READ(ctx, flags);
+		snap.submitter_tid = submitter_tid(ctx);
+		bpf_seq_write(it->meta->seq, &snap, sizeof(snap));
+	}
+	return 0;
+}
+
 static __always_inline int on_create(int fd, struct io_ring_ctx *ctx)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;

@@ -73,16 +73,13 @@ bool collect_slot_holds(const struct session *s, __u32 slot, const struct ring_i
 	return s->slots[slot].ctx == info->ctx && s->slots[slot].seen_ns == info->seen_ns;
 }
 
-/* Run the iterator once; it tracks new rings and returns one record per io_uring file. */
-static ssize_t read_snapshots(struct session *s)
+/* Append what one run of the iterator link writes to s->snaps from byte len; the new length. */
+static ssize_t read_iterator(struct session *s, struct bpf_link *link, size_t len)
 {
-	size_t len = 0;
 	ssize_t n;
 	int fd;
 
-	if (!s->iter_link)
-		return 0;
-	fd = bpf_iter_create(bpf_link__fd(s->iter_link));
+	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd < 0)
 		return -errno;
 	for (;;) {
@@ -110,7 +107,23 @@ static ssize_t read_snapshots(struct session *s)
 		len += n;
 	}
 	close(fd);
-	return len / sizeof(struct ring_snapshot);
+	return len;
+}
+
+/*
+ * Run the iterators once: the rings of every target's fd tables (tracking new ones), then the
+ * tracked rings its threads hold by registered ring fds. The number of records, or -errno.
+ */
+static ssize_t read_snapshots(struct session *s)
+{
+	ssize_t len;
+
+	if (!s->iter_link)
+		return 0;
+	len = read_iterator(s, s->iter_link, 0);
+	if (len >= 0 && s->reg_iter_link)
+		len = read_iterator(s, s->reg_iter_link, len);
+	return len < 0 ? len : len / (ssize_t)sizeof(struct ring_snapshot);
 }
 
 /* The exact backend's figures of a ring (one copy, written under its lock), and its paths. */
@@ -441,7 +454,8 @@ static void count_heads(struct session *s, struct report *rep, __u32 nr, ssize_t
 			continue;
 		r = &rep->rings[snap->slot];
 		t = &s->slots[snap->slot];
-		if (!t->ctx || t->ctx != snap->ctx)
+		/* A ring whose teardown began was counted up to its last SQ head. */
+		if (!t->ctx || t->ctx != snap->ctx || t->ended)
 			continue;
 		/* The same ring open at two fds appears twice: count its head once. */
 		if (t->open)
@@ -455,8 +469,9 @@ static void count_heads(struct session *s, struct report *rep, __u32 nr, ssize_t
 	}
 	/*
 	 * Liveness from the kernel: a ring whose teardown has not begun is live even when no fd
-	 * table holds it (a registered ring fd, a mapping). Its SQ head is read only from fd
-	 * tables: its SQE count stops at the last snapshot that found it in one.
+	 * table holds it (a registered ring fd, a mapping). Its SQ head is read from fd tables and
+	 * registered ring fds: a ring held only by a mapping counts its SQEs up to the last
+	 * snapshot that found it in either, then at its teardown.
 	 */
 	for (slot = 0; slot < rep->nr_rings; slot++) {
 		struct slot_track *t = &s->slots[slot];

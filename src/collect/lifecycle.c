@@ -484,7 +484,9 @@ int session_open(struct session **out, const struct session_opts *o, struct repo
 	}
 	if (s->progs.iter) {
 		s->iter_link = bpf_program__attach_iter(s->skel->progs.find_rings, NULL);
-		if (!s->iter_link) {
+		s->reg_iter_link = s->iter_link ?
+			bpf_program__attach_iter(s->skel->progs.find_registered_rings, NULL) : NULL;
+		if (!s->iter_link || !s->reg_iter_link) {
 			ret = -errno;
 			snprintf(err, err_size, "cannot attach the ring iterator: %s",
 				 strerror(-ret));
@@ -548,6 +550,7 @@ void session_close(struct session *s)
 	 */
 	for (i = s->nr_links - 1; i >= 0; i--)
 		bpf_link__destroy(s->links[i]);
+	bpf_link__destroy(s->reg_iter_link);
 	bpf_link__destroy(s->iter_link);
 	detach_sampling(s);
 	free(s->perf_links);

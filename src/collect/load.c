@@ -104,6 +104,7 @@ static struct uringlockstat_bpf *open_object(const struct session *s,
 			bpf_program__set_type(prog, BPF_PROG_TYPE_SOCKET_FILTER);
 	}
 	bpf_program__set_autoload(skel->progs.find_rings, set->iter);
+	bpf_program__set_autoload(skel->progs.find_registered_rings, set->iter);
 	bpf_program__set_autoload(skel->progs.on_sample, set->sample);
 	return skel;
 }

@@ -33,8 +33,8 @@ struct slot_track {
 	bool head_seen;  /* an iterator snapshot, or the ring's teardown, gave its SQ head */
 	bool open;       /* the last snapshot still found the ring open */
 	bool ended;      /* its teardown began: counted up to its last SQ head */
-	bool fd_seen;    /* the last snapshot found it in an fd table (else live only through a
-			  * registered ring fd or a mapping: its SQ head is not read) */
+	bool fd_seen;    /* the last snapshot found it in an fd table or a registered ring fd
+			  * (else live only through a mapping: its SQ head was not read) */
 	__u64 hist_count; /* the contended count when its wait histogram was last read */
 	bool hist_again;  /* read the histogram at the next snapshot too */
 };
@@ -56,7 +56,8 @@ struct session {
 	/* Tests only: a program to make fail at load, or at attach (by its name). */
 	const char *test_refuse;
 	const char *test_attach_fail;
-	struct bpf_link *iter_link;
+	struct bpf_link *iter_link;     /* rings in fd tables (iter/task_file) */
+	struct bpf_link *reg_iter_link; /* tracked rings of registered ring fds (iter/task) */
 	int ncpus;
 	__u32 max_rings;
 	struct slot_track *slots;      /* max_rings of them: collection's, see collect.c */

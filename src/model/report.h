@@ -46,8 +46,8 @@ struct ring_report {
 	struct path_totals paths[PATH_COUNT];
 	bool head_seen;      /* a snapshot or the ring's teardown gave its SQ head */
 	bool open;           /* the last snapshot still found the ring open (live) */
-	bool no_fd;          /* live, but in no fd table (a registered ring fd, a mapping): its
-			      * SQ head was not read by the last snapshot */
+	bool no_fd;          /* live, but neither in an fd table nor a registered ring fd (a
+			      * mapping): its SQ head was not read by the last snapshot */
 	bool ended;          /* its teardown began: sqes_head counts up to its last SQ head */
 	__u64 sqes_head;     /* SQEs counted from ctx->cached_sq_head deltas */
 	__u32 submitter_tid; /* latest known */

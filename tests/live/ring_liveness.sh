@@ -4,7 +4,8 @@
 # 1. A ring used only through a registered ring fd (its fd closed right after
 #    io_uring_register_ring_fd) stays one live ring for the whole run under --expire 1: it is
 #    not expired and tracked again with its figures reset; its SQEs, counted up to its last SQ
-#    head at teardown, equal the workload's.
+#    head at teardown, equal the workload's; and its SQ head is read while it runs (the
+#    interval table shows its SQE rate).
 # 2. A closed ring is untracked at once: the tracked-lock map holds no entry of it after its
 #    teardown, while the profiler still runs.
 . "$(dirname "$0")/lib.bash"
@@ -18,6 +19,12 @@ assert_eq "registered ring: rings of the workload" \
 assert_eq "registered ring: its SQEs = the workload's" \
 	"$(jqv "$T/r.json" "[.rings[] | select(.pid == $pid)][0].sqes")" "$(jqv "$T/b.json" .total.sqes)"
 assert_eq "registered ring: nothing lost" "$(jqv "$T/r.json" '.lost.ring_slots_full')" 0
+# The interval tables while it ran: its SQEs/s a number above 0 in every full interval (the
+# first may precede its first SQE, the last its exit).
+rates=$(awk -v pid="$pid" '$1 ~ /^[0-9]+$/ && $2 == pid { print $5 }' "$T/err")
+echo "registered ring: SQEs/s per interval: $(echo $rates)"
+assert_gt "registered ring: intervals with an SQE rate" \
+	"$(echo "$rates" | awk '$1 ~ /^[0-9]+$/ && $1 > 0' | wc -l)" 8
 
 # 2: the profiler on every process; one ring opened and closed while it runs.
 start_profiler "$T/err2" -a -i 0.25 --json "$T/a.json"

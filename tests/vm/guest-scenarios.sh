@@ -124,6 +124,9 @@ wait "$uls" || fail=1
 # closed) stays one live ring under --expire 1, its figures never reset.
 ULS_OPTS="--expire 1 -i 0.25"
 profile registered --registered-ring --duration 3
+# ... and its io_uring_enter calls, which name it by its registered index, counted (fexit).
+ULS_OPTS=--count-enters
+profile registered_enters --registered-ring --ops 3000
 ULS_OPTS=
 # Rings created and closed one after another: a new ring's lock may sit where a freed ring's
 # was. Each ring's figures must be its own (-v: the JSON shows each ring's address).
