@@ -90,7 +90,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, DEFAULT_MAX_RINGS);
 	__type(key, __u32);
-	__type(value, struct ring_stats);
+	__type(value, struct ring_counts);
 } stats SEC(".maps");
 
 /* The exact backend's figures per ring, written under the ring's lock (struct exact_ring). */
@@ -513,9 +513,9 @@ static __noinline __u32 track_ring(struct io_ring_ctx *ctx, struct task_struct *
 	return slot;
 }
 
-static __always_inline struct ring_stats *stats_of(__u32 slot)
+static __always_inline struct ring_counts *stats_of(__u32 slot)
 {
-	struct ring_stats *s = bpf_map_lookup_elem(&stats, &slot);
+	struct ring_counts *s = bpf_map_lookup_elem(&stats, &slot);
 
 	if (!s)
 		__sync_fetch_and_add(&failures.stats_lookup, 1);
@@ -614,7 +614,7 @@ static __always_inline bool is_io_uring_file(struct file *file)
 }
 
 /* Stats of a ring seen in an io_uring event, tracking it if a target owns it. */
-static __always_inline struct ring_stats *event_ring(struct io_ring_ctx *ctx)
+static __always_inline struct ring_counts *event_ring(struct io_ring_ctx *ctx)
 {
 	__u32 slot = tracked_slot(lock_of(ctx)), tgid;
 

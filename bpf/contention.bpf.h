@@ -164,7 +164,7 @@ __u32 test_ends;
 static __always_inline void episode_end(struct waiter *w, __u64 key, int ret, __u64 now)
 {
 	struct wait_hist *h;
-	struct ring_stats *s;
+	struct ring_counts *s;
 	__u64 wait_ns;
 
 	if (w->lock != key) {

@@ -72,7 +72,7 @@ static __always_inline int on_enter_exit(__u32 fd, __u32 to_submit, __u32 enter_
 		.registered = !!(enter_flags & IORING_ENTER_REGISTERED_RING),
 	};
 	struct ring_fd *ring, fresh;
-	struct ring_stats *s;
+	struct ring_counts *s;
 
 	if (!enabled)
 		return 0;
@@ -193,14 +193,14 @@ int BPF_PROG(queue_work_raw, int req_cpu, void *pwq, struct work_struct *work)
 }
 
 /* The stats of the ring an io_uring event names, while counting is on. */
-static __always_inline struct ring_stats *counting_ring(struct io_ring_ctx *ctx)
+static __always_inline struct ring_counts *counting_ring(struct io_ring_ctx *ctx)
 {
 	return enabled ? event_ring(ctx) : 0;
 }
 
 static __always_inline int on_register(struct io_ring_ctx *ctx)
 {
-	struct ring_stats *s = counting_ring(ctx);
+	struct ring_counts *s = counting_ring(ctx);
 
 	if (s)
 		s->registers++;
@@ -221,7 +221,7 @@ int BPF_PROG(register_raw, struct io_ring_ctx *ring)
 
 static __always_inline int on_local_work(struct io_ring_ctx *ctx)
 {
-	struct ring_stats *s = counting_ring(ctx);
+	struct ring_counts *s = counting_ring(ctx);
 
 	if (s)
 		s->local_work_runs++;
@@ -243,7 +243,7 @@ int BPF_PROG(local_work_raw, struct io_ring_ctx *ring)
 static __always_inline int on_task_work(struct io_uring_task *tctx)
 {
 	const struct io_ring_ctx *ctx;
-	struct ring_stats *s;
+	struct ring_counts *s;
 	__u32 slot;
 
 	if (!enabled || !tctx)

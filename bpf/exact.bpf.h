@@ -86,7 +86,7 @@ static __always_inline void on_lock_call(void *ctx, __u64 lock, __u32 slot, __u3
 	call->ustack_id = want_ustacks ? take_stack(ctx, &ustacks, BPF_F_USER_STACK) : -1;
 	if (lock_fn == LOCK_FN_TRYLOCK) {
 		/* Outside the lock: an atomic add on this CPU's copy. */
-		struct ring_stats *s = stats_of(slot);
+		struct ring_counts *s = stats_of(slot);
 
 		if (s)
 			__sync_fetch_and_add(&s->trylock_calls, 1);

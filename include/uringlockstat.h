@@ -88,27 +88,43 @@ struct lock_index_entry {
 	__u32 pad;
 };
 
-/* Per ring, per CPU; user space sums over CPUs. */
+/*
+ * What BPF counts per ring and per CPU, in one struct ring_counts per CPU (the stats map): X
+ * for a sum, M for a maximum. User space sums the CPUs' copies into struct ring_stats.
+ */
+#define RING_COUNTS(X, M) \
+	/* counters backend */ \
+	X(enters)                  /* io_uring_enter calls on the ring */ \
+	X(enters_submit)           /* ... with to_submit > 0 */ \
+	X(enters_submit_getevents) /* ... and IORING_ENTER_GETEVENTS */ \
+	X(submit_locked)           /* non-SQPOLL submit enters that reached the lock (ret >= 0) */ \
+	X(sqes_enter)              /* SQEs consumed, summed from io_uring_enter's return value */ \
+	X(registers)               /* io_uring_register calls (the lock is held at the event) */ \
+	X(local_work_runs)         /* DEFER_TASKRUN local work runs */ \
+	X(task_work_runs)          /* task work runs whose task last used this ring */ \
+	/* contention backend */ \
+	X(contended)       /* contention episodes ended (one per contended acquisition attempt) */ \
+	X(spin)            /* episodes won while optimistically spinning */ \
+	X(sleep)           /* episodes that went to sleep at least once */ \
+	X(interrupted)     /* episodes ended by a signal (ret < 0) */ \
+	X(owner_other_cpu) /* owner ran on another CPU than the waiter at the first begin */ \
+	X(owner_known)     /* sampled episodes where an owner was seen at the first begin */ \
+	X(wait_ns_total) \
+	M(wait_ns_max) \
+	/* exact backend */ \
+	X(trylock_calls)   /* mutex_trylock calls (failed = calls - trylocks) */
+
+#define RING_COUNT_FIELD(name) __u64 name;
+
+/* Per ring, per CPU (the stats map's value). */
+struct ring_counts {
+	RING_COUNTS(RING_COUNT_FIELD, RING_COUNT_FIELD)
+};
+
+/* Per ring as user space sees it: the counts summed over CPUs, and the exact backend's. */
 struct ring_stats {
-	/* counters backend */
-	__u64 enters;                  /* io_uring_enter calls on the ring */
-	__u64 enters_submit;           /* ... with to_submit > 0 */
-	__u64 enters_submit_getevents; /* ... and IORING_ENTER_GETEVENTS */
-	__u64 submit_locked;           /* non-SQPOLL submit enters that reached the lock (ret >= 0) */
-	__u64 sqes_enter;              /* SQEs consumed, summed from io_uring_enter's return value */
-	__u64 registers;               /* io_uring_register calls (the lock is held at the event) */
-	__u64 local_work_runs;         /* DEFER_TASKRUN local work runs */
-	__u64 task_work_runs;          /* task work runs whose task last used this ring */
-	/* contention backend */
-	__u64 contended;       /* contention episodes ended (one per contended acquisition attempt) */
-	__u64 spin;            /* episodes won while optimistically spinning */
-	__u64 sleep;           /* episodes that went to sleep at least once */
-	__u64 interrupted;     /* episodes ended by a signal (ret < 0) */
-	__u64 owner_other_cpu; /* owner ran on another CPU than the waiter at the first begin */
-	__u64 owner_known;     /* sampled episodes where an owner was seen at the first begin */
-	__u64 wait_ns_total;
-	__u64 wait_ns_max;
-	/* exact backend */
+	RING_COUNTS(RING_COUNT_FIELD, RING_COUNT_FIELD)
+	/* exact backend (struct exact_ring, one copy per ring) */
 	__u64 acquisitions;       /* mutex_lock* returns with the lock, successful trylocks */
 	__u64 trylocks;           /* ... of which successful mutex_trylock calls */
 	__u64 trylocks_failed;
@@ -118,8 +134,8 @@ struct ring_stats {
 	__u64 hold_ns_total;
 	__u64 hold_ns_max;
 	__u64 holds;              /* releases of an acquisition seen by this run */
-	__u64 trylock_calls;      /* mutex_trylock calls (exact backend; failed = calls - trylocks) */
 };
+
 
 /* Per ring: latency histograms, as the report sees them. */
 struct ring_hists {

@@ -30,7 +30,7 @@ int collect_alloc(struct session *s)
 
 	s->slots = calloc(s->max_rings ? s->max_rings : 1, sizeof(*s->slots));
 	s->info_buf = calloc(READ_CHUNK, sizeof(*s->info_buf));
-	s->percpu = calloc(READ_CHUNK * ncpus, sizeof(struct ring_stats));
+	s->percpu = calloc(READ_CHUNK * ncpus, sizeof(struct ring_counts));
 	s->hist_buf = calloc(READ_CHUNK, sizeof(struct wait_hist));
 	s->key_buf = calloc(READ_CHUNK, sizeof(*s->key_buf));
 	s->zero_hists = calloc(1, sizeof(struct wait_hist));
@@ -205,33 +205,20 @@ static int read_entries(struct session *s, struct bpf_map *map, __u32 first, __u
 /* Ring i of the chunk just read (its ring entry and counters, summed over CPUs) into r. */
 static void fill_ring(struct session *s, __u32 i, struct ring_report *r)
 {
-	const struct ring_stats *percpu = &s->percpu[(size_t)i * s->ncpus];
+	const struct ring_counts *percpu = &s->percpu[(size_t)i * s->ncpus];
 	struct ring_stats *sum = &r->sum;
 	int cpu;
 
 	r->info = s->info_buf[i];
 	memset(sum, 0, sizeof(*sum));
 	for (cpu = 0; cpu < s->ncpus; cpu++) {
-		const struct ring_stats *p = &percpu[cpu];
+		const struct ring_counts *p = &percpu[cpu];
 
-		sum->enters += p->enters;
-		sum->enters_submit += p->enters_submit;
-		sum->enters_submit_getevents += p->enters_submit_getevents;
-		sum->submit_locked += p->submit_locked;
-		sum->sqes_enter += p->sqes_enter;
-		sum->registers += p->registers;
-		sum->local_work_runs += p->local_work_runs;
-		sum->task_work_runs += p->task_work_runs;
-		sum->contended += p->contended;
-		sum->spin += p->spin;
-		sum->sleep += p->sleep;
-		sum->interrupted += p->interrupted;
-		sum->owner_other_cpu += p->owner_other_cpu;
-		sum->owner_known += p->owner_known;
-		sum->wait_ns_total += p->wait_ns_total;
-		if (p->wait_ns_max > sum->wait_ns_max)
-			sum->wait_ns_max = p->wait_ns_max;
-		sum->trylock_calls += p->trylock_calls;
+#define SUM(name) sum->name += p->name;
+#define MAX(name) sum->name = p->name > sum->name ? p->name : sum->name;
+		RING_COUNTS(SUM, MAX)
+#undef SUM
+#undef MAX
 	}
 	if (s->exact)
 		read_exact(s, r->slot, r);
@@ -391,7 +378,7 @@ static void read_slots(struct session *s, struct report *rep, __u32 nr)
 		if (read_entries(s, s->skel->maps.rings, first, n, s->info_buf,
 				 sizeof(*s->info_buf)) ||
 		    read_entries(s, s->skel->maps.stats, first, n, s->percpu,
-				 sizeof(struct ring_stats) * s->ncpus))
+				 sizeof(struct ring_counts) * s->ncpus))
 			continue;
 		for (i = 0; i < n; i++) {
 			__u32 slot = first + i;

@@ -137,7 +137,7 @@ static int free_slots(struct session *s, struct report *rep, __u32 nr, const boo
 		if (!expiring[slot])
 			continue;
 		bpf_map__update_elem(skel->maps.stats, &slot, sizeof(slot), zero_stats,
-				     s->ncpus * sizeof(struct ring_stats), BPF_ANY);
+				     s->ncpus * sizeof(struct ring_counts), BPF_ANY);
 		/* Zeroed, not deleted: the next ring in the slot needs no allocation. */
 		bpf_map__update_elem(skel->maps.hists, &slot, sizeof(slot), s->zero_hists,
 				     sizeof(struct wait_hist), BPF_ANY);
@@ -182,7 +182,7 @@ int session_expire(struct session *s, struct report *rep, __u64 now_ns, __u64 tt
 	if (slot == nr)
 		return 0;
 	expiring = calloc(s->max_rings, sizeof(*expiring));
-	zero_stats = calloc(s->ncpus, sizeof(struct ring_stats));
+	zero_stats = calloc(s->ncpus, sizeof(struct ring_counts));
 	zero_state = calloc(1, sizeof(struct exact_ring));
 	if (!expiring || !zero_stats || !zero_state)
 		goto out;

@@ -25,7 +25,7 @@
 /* The most one ring slot takes, in the kernel and in the profiler. */
 static __u64 ring_bytes(int ncpus)
 {
-	__u64 per_cpu = (sizeof(struct ring_stats) + 7) / 8 * 8;
+	__u64 per_cpu = (sizeof(struct ring_counts) + 7) / 8 * 8;
 	/* The wait histogram and the exact backend's figures (one copy each), the tracked-lock
 	 * index entries. */
 	__u64 shared = sizeof(struct wait_hist) + sizeof(struct exact_ring) +
@@ -42,7 +42,7 @@ __u64 session_memory_needed(const struct session_opts *o, int ncpus)
 {
 	/* Read buffers: READ_CHUNK slots' entries, per-CPU stats and histograms; stats and a
 	 * histogram zeroed. */
-	__u64 buffers = (READ_CHUNK + 1ull) * sizeof(struct ring_stats) * (ncpus > 0 ? ncpus : 1) +
+	__u64 buffers = (READ_CHUNK + 1ull) * sizeof(struct ring_counts) * (ncpus > 0 ? ncpus : 1) +
 			READ_CHUNK * (sizeof(struct wait_hist) + sizeof(struct ring_info) + 4) +
 			2ull * sizeof(struct ring_hists);
 

@@ -62,7 +62,7 @@ struct session {
 	__u32 max_rings;
 	struct slot_track *slots;      /* max_rings of them: collection's, see collect.c */
 	struct ring_info *info_buf;     /* READ_CHUNK slots' ring entries, as read */
-	struct ring_stats *percpu;      /* ... their counters, every CPU's copy */
+	struct ring_counts *percpu;     /* ... their counters, every CPU's copy */
 	__u32 *key_buf;                 /* ... their keys (batch lookups) */
 	bool batch_ok;                  /* the kernel has batch lookups for array maps */
 	struct wait_hist *hist_buf;    /* ... their histograms */
