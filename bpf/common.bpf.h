@@ -569,6 +569,11 @@ static __always_inline struct stack_stats *stack_stats_of(__u32 slot, __s32 stac
 		return st;
 	bpf_map_update_elem(&stack_stats, &key, &zero, BPF_NOEXIST);
 	st = bpf_map_lookup_elem(&stack_stats, &key);
+	/* A daemon's prune may have deleted it in between: once more. */
+	if (!st) {
+		bpf_map_update_elem(&stack_stats, &key, &zero, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&stack_stats, &key);
+	}
 	if (!st)
 		__sync_fetch_and_add(&failures.stacks_full, 1);
 	return st;

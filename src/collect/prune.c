@@ -121,12 +121,26 @@ int prune_stacks(struct session *s, bool stack_map)
 		if (key.stack_id >= 0 && key.stack_id < KSTACK_BUCKETS)
 			used[key.stack_id] = 1;
 	}
+	/*
+	 * These entries may be counting right now: read and delete each in one call, so that
+	 * every sample counted before the delete is carried. (Before 5.14 hash maps lack it: a
+	 * lookup, then a delete.)
+	 */
 	for (i = 0; i < nr_dead; i++) {
-		if (!bpf_map__lookup_elem(s->skel->maps.stack_stats, &dead[i], sizeof(dead[i]), &st,
-					  sizeof(st), 0))
-			carry_entry(s, &dead[i], st.count);
-		if (!bpf_map__delete_elem(s->skel->maps.stack_stats, &dead[i], sizeof(dead[i]), 0))
-			pruned++;
+		int err = bpf_map__lookup_and_delete_elem(s->skel->maps.stack_stats, &dead[i],
+							  sizeof(dead[i]), &st, sizeof(st), 0);
+
+		if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP || err == -524) {
+			err = bpf_map__lookup_elem(s->skel->maps.stack_stats, &dead[i],
+						   sizeof(dead[i]), &st, sizeof(st), 0);
+			if (!err)
+				err = bpf_map__delete_elem(s->skel->maps.stack_stats, &dead[i],
+							   sizeof(dead[i]), 0);
+		}
+		if (err)
+			continue;
+		carry_entry(s, &dead[i], st.count);
+		pruned++;
 	}
 	/*
 	 * A kernel stack no entry refers to, at this prune and the one before: a contention
