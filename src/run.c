@@ -5,6 +5,7 @@
  * every output written; one cleanup path each.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -338,6 +339,11 @@ static int profile_once(const struct config *cfg, const struct session_opts *opt
 			fprintf(stderr, "uringlockstat: profiling pid %d", pid);
 		fprintf(stderr, ", %zu ring(s) found at start; Ctrl-C to end\n", rep->nr_rings);
 	}
+	/*
+	 * Loading freed megabytes (BTF, the trial loads' objects) that the heap would keep for the
+	 * whole run: give them back once.
+	 */
+	malloc_trim(0);
 	/* Snapshots find new rings' SQ heads; without -i, once a second is enough. */
 	tick_ns = (__u64)((cfg->interval_s ? cfg->interval_s : 1.0) * 1e9);
 	while (!exiting) {
