@@ -188,7 +188,7 @@ static int read_entries(struct session *s, struct bpf_map *map, __u32 first, __u
 					   values, &count, &opts);
 		if ((!err || err == -ENOENT) && count == n)
 			return 0;
-		if (err != -EINVAL && err != -ENOTSUP && err != -EOPNOTSUPP && err != -524)
+		if (!map_op_unsupported(err))
 			return -1;
 		s->batch_ok = false;
 	}
@@ -359,11 +359,11 @@ static void read_programs(struct session *s, struct report *rep)
 	rep->overhead.measured = s->stats_fd >= 0;
 }
 
-static __u64 monotonic_ns(void)
+static __u64 clock_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
@@ -475,7 +475,7 @@ static void count_heads(struct session *s, struct report *rep, __u32 nr, ssize_t
  */
 static void mark_closed(struct session *s, const struct report *rep)
 {
-	__u64 now = monotonic_ns();
+	__u64 now = clock_ns(CLOCK_MONOTONIC);
 	__u32 slot;
 
 	for (slot = 0; slot < rep->nr_rings; slot++) {
@@ -488,17 +488,9 @@ static void mark_closed(struct session *s, const struct report *rep)
 	}
 }
 
-static __u64 thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 int session_snapshot(struct session *s, struct report *rep)
 {
-	__u64 cpu_start = thread_cpu_ns(), cpu_ns;
+	__u64 cpu_start = clock_ns(CLOCK_THREAD_CPUTIME_ID), cpu_ns;
 	ssize_t nr_snaps = read_snapshots(s);
 	__u32 slot, nr;
 
@@ -529,7 +521,7 @@ int session_snapshot(struct session *s, struct report *rep)
 	rep->failures = s->skel->bss->failures;
 	read_programs(s, rep);
 	/* The profiler's own cost in user space: this snapshot's CPU time. */
-	cpu_ns = thread_cpu_ns() - cpu_start;
+	cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
 	rep->overhead.snapshots++;
 	rep->overhead.snapshot_cpu_ns += cpu_ns;
 	if (cpu_ns > rep->overhead.snapshot_cpu_ns_max)

@@ -130,7 +130,7 @@ int prune_stacks(struct session *s, bool stack_map)
 		int err = bpf_map__lookup_and_delete_elem(s->skel->maps.stack_stats, &dead[i],
 							  sizeof(dead[i]), &st, sizeof(st), 0);
 
-		if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP || err == -524) {
+		if (map_op_unsupported(err)) {
 			err = bpf_map__lookup_elem(s->skel->maps.stack_stats, &dead[i],
 						   sizeof(dead[i]), &st, sizeof(st), 0);
 			if (!err)

@@ -6,6 +6,7 @@
 #ifndef URINGLOCKSTAT_COLLECT_SESSION_PRIV_H
 #define URINGLOCKSTAT_COLLECT_SESSION_PRIV_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
@@ -159,6 +160,12 @@ enum lock_path stack_path(struct session *s, __s32 stack_id);
  * number of map entries deleted, or -ENOMEM.
  */
 int prune_stacks(struct session *s, bool stack_map);
+
+/* A map operation the kernel lacks for this map type (EINVAL, EOPNOTSUPP, or ENOTSUPP: 524). */
+static inline bool map_op_unsupported(int err)
+{
+	return err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP || err == -524;
+}
 
 /* Ring slots a snapshot reads per batch lookup of each map. */
 #define READ_CHUNK 64
