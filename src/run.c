@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A profiling run, as struct config asks: the output files opened first, then per repeat
- * the target started or watched, the session opened, snapshots until the end condition, and
- * every output written; one cleanup path each.
+ * A profiling run, as struct config asks: the output files opened first (src/outputs.c), then
+ * per repeat the target started or watched, the session opened, snapshots until the end
+ * condition, the run's model built and every output written from it; one cleanup path each.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -16,13 +16,9 @@
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include "atomic.h"
 #include "config.h"
-#include "expo.h"
-#include "folded.h"
-#include "http.h"
 #include "output.h"
-#include "pprof.h"
+#include "outputs.h"
 #include "run.h"
 #include "target.h"
 
@@ -64,137 +60,6 @@ static void command_string(char *buf, size_t size, char **argv)
 	}
 }
 
-/* The output files, opened and checked before anything is attached (see atomic.h). */
-static struct {
-	struct out_file text, json, folded, svg, pprof, prom;
-} out;
-
-struct flame_args {
-	struct folded_line *lines;
-	size_t nr;
-	char title[512];
-	enum weight weight;
-};
-
-static int write_folded_fn(FILE *f, void *arg)
-{
-	struct flame_args *a = arg;
-
-	return folded_write(f, a->lines, a->nr);
-}
-
-static int write_svg_fn(FILE *f, void *arg)
-{
-	struct flame_args *a = arg;
-
-	return flamegraph_write_svg(f, a->lines, a->nr, a->title, weight_unit(a->weight));
-}
-
-/* --folded, --svg and --pprof: the run's stacks (folded and SVG weighted as asked). */
-static int write_stack_outputs(const struct config *cfg, struct session *session,
-			       struct report *rep)
-{
-	bool flame = cfg->folded_path || cfg->svg_path;
-	struct stack_set stacks = {};
-	struct flame_args a = {};
-	char why[256];
-	size_t i, shallow = 0, with_user = 0;
-	int ret;
-
-	if (!flame && !cfg->pprof_path)
-		return 0;
-	if (flame && weight_resolve(rep, cfg->weight, &a.weight, why, sizeof(why))) {
-		fprintf(stderr, "uringlockstat: %s\n", why);
-		return 1;
-	}
-	ret = session_read_stacks(session, &stacks);
-	if (!ret && flame)
-		ret = folded_build(rep, &stacks, a.weight, cfg->fold_owner, &a.lines,
-				   &a.nr);
-	if (ret) {
-		fprintf(stderr, "uringlockstat: cannot build stacks: %s\n", strerror(-ret));
-		stack_set_free(&stacks);
-		return 1;
-	}
-	for (i = 0; i < stacks.nr; i++) {
-		if (!stacks.entries[i].uframes)
-			continue;
-		with_user++;
-		shallow += stacks.entries[i].nr_uframes <= 2;
-	}
-	/* Frame-pointer unwinding stops at once in code built without them. */
-	if (with_user && shallow * 2 > with_user)
-		fprintf(stderr, "uringlockstat: most user stacks are 1-2 frames deep: the profiled "
-			"binary or its libraries probably lack frame pointers "
-			"(-fno-omit-frame-pointer)\n");
-	snprintf(a.title, sizeof(a.title), "uring_lock: %s%s%s", weight_unit(a.weight),
-		 rep->target_command[0] ? " - " : "", rep->target_command);
-	ret = 0;
-	if (cfg->folded_path && (ret = out_write(&out.folded, write_folded_fn, &a)))
-		name_error("cannot write", cfg->folded_path, strerror(-ret));
-	if (!ret && cfg->svg_path && (ret = out_write(&out.svg, write_svg_fn, &a)))
-		name_error("cannot write", cfg->svg_path, strerror(-ret));
-	if (!ret && cfg->pprof_path &&
-	    (ret = pprof_write_out(&out.pprof, rep, &stacks, cfg->verbose)))
-		name_error("cannot write", cfg->pprof_path, strerror(-ret));
-	folded_free(a.lines, a.nr);
-	stack_set_free(&stacks);
-	return ret ? 1 : 0;
-}
-
-/* The --listen endpoint, NULL without one. */
-static struct http_server *http;
-
-struct text_buf {
-	const char *text;
-	size_t len;
-};
-
-static int write_text_fn(FILE *f, void *arg)
-{
-	struct text_buf *t = arg;
-
-	return fwrite(t->text, 1, t->len, f) == t->len ? 0 : -EIO;
-}
-
-/*
- * --listen and --prom-file: render the report as it stands. The endpoint's thread gets the
- * new text by a pointer swap; a slow client never holds up this loop. Returns 0, or -errno
- * when the metrics file could not be written.
- */
-static int export_metrics(const struct config *cfg, const struct report *rep)
-{
-	static int last_error;
-	size_t om_len = 0, prom_len = 0;
-	char *om = NULL, *prom;
-
-	if (!http && !cfg->prom_path)
-		return 0;
-	prom = expo_render(rep, EXPO_PROMETHEUS, cfg->verbose, &prom_len);
-	if (http)
-		om = expo_render(rep, EXPO_OPENMETRICS, cfg->verbose, &om_len);
-	if (!prom || (http && !om)) {
-		fprintf(stderr, "uringlockstat: out of memory rendering the metrics\n");
-		free(prom);
-		free(om);
-		return -ENOMEM;
-	}
-	if (cfg->prom_path) {
-		struct text_buf t = { prom, prom_len };
-		int e = out_write(&out.prom, write_text_fn, &t);
-
-		/* A daemon keeps going; say so once per distinct failure. */
-		if (e && e != last_error)
-			name_error("cannot write", cfg->prom_path, strerror(-e));
-		last_error = e;
-	}
-	if (http)
-		http_publish(http, om, om_len, prom, prom_len);
-	else
-		free(prom);
-	return cfg->prom_path ? last_error : 0;
-}
-
 /* The target's CPU time now: its process's, or with -a every CPU's busy time. */
 static int target_cpu_now(const struct config *cfg, const struct report *rep, __u64 *ns)
 {
@@ -207,11 +72,13 @@ static void set_target_cpu(const struct config *cfg, struct report *rep,
 {
 	struct overhead *o = &rep->overhead;
 
+	o->target_cpu_rusage = false;
 	if (ru) {
 		o->target_cpu_ns = (__u64)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000000ull +
 				   (__u64)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1000ull;
-		snprintf(o->target_cpu_source, sizeof(o->target_cpu_source),
-			 "the command's rusage");
+		snprintf(o->target_cpu_source, sizeof(o->target_cpu_source), "%s",
+			 TARGET_CPU_RUSAGE);
+		o->target_cpu_rusage = true;
 	} else if (cpu_known) {
 		o->target_cpu_ns = cpu_ns;
 		snprintf(o->target_cpu_source, sizeof(o->target_cpu_source), "%s (%ld ticks per s)",
@@ -243,233 +110,256 @@ static void wait_tick(int pidfd, bool *ended)
 	nanosleep(&pause, NULL);
 }
 
-/*
- * One profiling run into rep: start the command (or watch the PID), attach, sample until the
- * end condition, read everything. Returns 0, 1 for a profiler error, 127 when the command
- * could not be run; the command's status is in rep->exit_status.
- */
-static int profile_once(const struct config *cfg, const struct session_opts *opts,
-			struct report *rep, struct interval_ring *prev, FILE *text_out)
-{
-	struct child child = { .pid = -1, .go_fd = -1, .error_fd = -1 };
-	__u64 start_ns, last_tick_ns, deadline_ns = 0, tick_ns, cpu_start = 0, cpu_now = 0;
-	struct session *session = NULL;
-	bool cpu_known, reaped = false, ended = false;
-	struct rusage ru;
-	int ret = 1, pidfd = -1, status = 0;
-	char err[512] = "";
-	struct utsname uts;
-	pid_t tgid, pid = cfg->pid;
+/* One profiling run as it goes: the target, the session, the clock. */
+struct run_state {
+	const struct config *cfg;
+	struct outputs *o;
+	struct report *rep;
+	struct interval_ring *prev;
+	FILE *text_out;
+	struct child child;
+	struct session *session;
+	pid_t pid;		/* -p's process, 0 otherwise */
+	int pidfd;		/* the target's pidfd, -1 when none */
+	int status;		/* the command's wait status */
+	struct rusage ru;	/* the command's, when reaped */
+	bool reaped, ended;
+	bool cpu_known;		/* the target's CPU time could be read at the start */
+	__u64 start_ns, cpu_start, cpu_now;
+};
 
-	if (pid) {
-		if (!pid_exists(pid)) {
-			fprintf(stderr, "uringlockstat: no process with PID %d\n", pid);
+/* The target: -p's process (a thread stands for its process) or the command, not yet run. */
+static int start_target(struct run_state *st)
+{
+	const struct config *cfg = st->cfg;
+	struct report *rep = st->rep;
+	struct utsname uts;
+	pid_t tgid;
+
+	if (st->pid) {
+		if (!pid_exists(st->pid)) {
+			fprintf(stderr, "uringlockstat: no process with PID %d\n", st->pid);
 			return 1;
 		}
 		/* Rings belong to processes: a thread's ID stands for its process. */
-		tgid = pid_process(pid);
-		if (tgid > 0 && tgid != pid) {
+		tgid = pid_process(st->pid);
+		if (tgid > 0 && tgid != st->pid) {
 			fprintf(stderr, "uringlockstat: %d is a thread of process %d: profiling "
-				"the process\n", pid, tgid);
-			pid = tgid;
+				"the process\n", st->pid, tgid);
+			st->pid = tgid;
 		}
-		pidfd = pid_watch(pid);
+		st->pidfd = pid_watch(st->pid);
 	}
 	uname(&uts);
 	snprintf(rep->kernel, sizeof(rep->kernel), "%s", uts.release);
-	rep->target_pid = pid;
+	rep->target_pid = st->pid;
 	if (cfg->command) {
-		int e = child_spawn(&child, cfg->command);
+		int e = child_spawn(&st->child, cfg->command);
 
 		if (e) {
 			name_error("cannot start", cfg->command[0], strerror(-e));
-			goto cleanup;
+			return 1;
 		}
-		rep->target_pid = child.pid;
+		rep->target_pid = st->child.pid;
 		command_string(rep->target_command, sizeof(rep->target_command), cfg->command);
-		/* Its end wakes the loop below at once (the run's duration is then exact). */
-		pidfd = pid_watch(child.pid);
+		/* Its end wakes the loop at once (the run's duration is then exact). */
+		st->pidfd = pid_watch(st->child.pid);
 	}
+	return 0;
+}
 
-	if (session_open(&session, opts, rep, err, sizeof(err))) {
-		if (exiting) {
-			ret = setup_interrupted();
-			goto cleanup;
-		}
+/* Open, load and attach the session; find the rings that exist before the run. */
+static int attach(struct run_state *st, const struct session_opts *opts)
+{
+	char err[512] = "";
+
+	if (session_open(&st->session, opts, st->rep, err, sizeof(err))) {
+		if (exiting)
+			return setup_interrupted();
 		fprintf(stderr, "uringlockstat: %s\n", err);
-		goto cleanup;
+		return 1;
 	}
 	/* Announced only once the profiler runs: a failure to load is then the only message. */
-	if (http)
+	if (st->o->http)
 		fprintf(stderr, "uringlockstat: serving metrics on http://%s/metrics\n",
-			http_address(http));
-	if (!cfg->all && session_add_target(session, rep->target_pid)) {
-		fprintf(stderr, "uringlockstat: cannot add target %d: %s\n", rep->target_pid,
+			http_address(st->o->http));
+	if (!st->cfg->all && session_add_target(st->session, st->rep->target_pid)) {
+		fprintf(stderr, "uringlockstat: cannot add target %d: %s\n", st->rep->target_pid,
 			strerror(errno));
-		goto cleanup;
+		return 1;
 	}
 	/* Initial discovery: rings that exist before the run. */
-	session_snapshot(session, rep);
+	session_snapshot(st->session, st->rep);
 	/* Before the command runs or the start is announced. */
-	if (exiting) {
-		ret = setup_interrupted();
-		goto cleanup;
-	}
-	export_metrics(cfg, rep);
-	start_ns = last_tick_ns = now_ns();
-	cpu_known = !target_cpu_now(cfg, rep, &cpu_start);
-	cpu_now = cpu_start;
-	if (cfg->duration_s)
-		deadline_ns = start_ns + (__u64)(cfg->duration_s * 1e9);
+	return exiting ? setup_interrupted() : 0;
+}
+
+/* Start the clock, then let the command run, or say that profiling has started. */
+static int begin(struct run_state *st)
+{
+	const struct config *cfg = st->cfg;
+
+	outputs_snapshot(st->o, cfg, st->rep, st->prev, st->text_out, 0);
+	st->start_ns = now_ns();
+	st->cpu_known = !target_cpu_now(cfg, st->rep, &st->cpu_start);
+	st->cpu_now = st->cpu_start;
 	if (cfg->command) {
-		int e = child_release(&child);
+		int e = child_release(&st->child, &exiting);
 
 		if (e) {
+			waitpid(st->child.pid, &st->status, 0);
+			st->child.pid = -1;
+			/* Killed because a stop was asked while its exec hung. */
+			if (e == -EINTR && exiting)
+				return setup_interrupted();
 			name_error("cannot run", cfg->command[0], strerror(-e));
-			waitpid(child.pid, &status, 0);
-			child.pid = -1;
-			ret = 127;
-			goto cleanup;
+			return 127;
 		}
 	} else {
 		/* Scripts wait for this line to know that profiling has started. */
 		if (cfg->all)
 			fprintf(stderr, "uringlockstat: profiling all processes");
 		else
-			fprintf(stderr, "uringlockstat: profiling pid %d", pid);
-		fprintf(stderr, ", %zu ring(s) found at start; Ctrl-C to end\n", rep->nr_rings);
+			fprintf(stderr, "uringlockstat: profiling pid %d", st->pid);
+		fprintf(stderr, ", %zu ring(s) found at start; Ctrl-C to end\n",
+			st->rep->nr_rings);
 	}
 	/*
 	 * Loading freed megabytes (BTF, the trial loads' objects) that the heap would keep for the
 	 * whole run: give them back once.
 	 */
 	malloc_trim(0);
+	return 0;
+}
+
+/* Snapshots until a signal, -d, the command's end or the target's exit. */
+static void sample(struct run_state *st)
+{
+	const struct config *cfg = st->cfg;
+	struct report *rep = st->rep;
 	/* Snapshots find new rings' SQ heads; without -i, once a second is enough. */
-	tick_ns = (__u64)((cfg->interval_s ? cfg->interval_s : 1.0) * 1e9);
+	__u64 tick_ns = (__u64)((cfg->interval_s ? cfg->interval_s : 1.0) * 1e9);
+	__u64 deadline_ns = cfg->duration_s ? st->start_ns + (__u64)(cfg->duration_s * 1e9) : 0;
+	__u64 last_tick_ns = st->start_ns;
+
 	while (!exiting) {
 		__u64 now;
 
-		wait_tick(pidfd, &ended);
-		session_watch(session);
+		wait_tick(st->pidfd, &st->ended);
+		session_watch(st->session);
 		now = now_ns();
 		if (deadline_ns && now >= deadline_ns)
 			break;
-		if (cfg->command && child_poll(&child, &status, &ru)) {
-			child.pid = -1;
-			reaped = true;
+		if (cfg->command && child_poll(&st->child, &st->status, &st->ru)) {
+			st->child.pid = -1;
+			st->reaped = true;
 			break;
 		}
-		if (pid && pid_watch_exited(pidfd, pid)) {
+		if (st->pid && pid_watch_exited(st->pidfd, st->pid)) {
 			rep->partial = true;
 			snprintf(rep->partial_reason, sizeof(rep->partial_reason),
 				 "target exited %.2f s into the run; rings closed since the last "
-				 "snapshot may miss SQ-head counts", (now - start_ns) / 1e9);
+				 "snapshot may miss SQ-head counts", (now - st->start_ns) / 1e9);
 			break;
 		}
-		if (now - last_tick_ns >= tick_ns) {
-			/* Kept from the last time it could be read: the target may exit. */
-			if (cpu_known)
-				target_cpu_now(cfg, rep, &cpu_now);
-			session_snapshot(session, rep);
-			/* A daemon forgets closed rings; a one-off report keeps every ring. */
-			if (http || cfg->prom_path || cfg->expire_set)
-				session_expire(session, rep, now_ns(), (__u64)(cfg->expire_s * 1e9));
-			export_metrics(cfg, rep);
-			if (cfg->interval_s) {
-				report_print_interval(text_out, rep, prev,
-						      (now - last_tick_ns) / 1e9);
-			}
-			last_tick_ns = now;
-		}
+		if (now - last_tick_ns < tick_ns)
+			continue;
+		/* Kept from the last time it could be read: the target may exit. */
+		if (st->cpu_known)
+			target_cpu_now(cfg, rep, &st->cpu_now);
+		session_snapshot(st->session, rep);
+		/* A daemon forgets closed rings; a one-off report keeps every ring. */
+		if (st->o->http || cfg->prom_path || cfg->expire_set)
+			session_expire(st->session, rep, now_ns(), (__u64)(cfg->expire_s * 1e9));
+		outputs_snapshot(st->o, cfg, rep, st->prev, st->text_out,
+				 cfg->interval_s ? (now - last_tick_ns) / 1e9 : 0);
+		last_tick_ns = now;
 	}
-	rep->duration_ns = now_ns() - start_ns;
-	if (cpu_known && !reaped)
-		target_cpu_now(cfg, rep, &cpu_now);
+}
+
+/*
+ * The last snapshot, from frozen maps, and the outputs of the moment (metrics, stacks); then
+ * the command's end and the target's CPU time.
+ */
+static int finish(struct run_state *st)
+{
+	const struct config *cfg = st->cfg;
+	struct report *rep = st->rep;
+	struct run_model final;
+	int ret;
+
+	rep->duration_ns = now_ns() - st->start_ns;
+	if (st->cpu_known && !st->reaped)
+		target_cpu_now(cfg, rep, &st->cpu_now);
 	/* Freeze the maps first: every figure of the last snapshot then comes from one moment. */
-	session_pause(session);
-	session_snapshot(session, rep);
-	/* Both written; the metrics file must end with the final figures, so its failure counts. */
-	if (export_metrics(cfg, rep) | write_stack_outputs(cfg, session, rep))
-		goto cleanup;
+	session_pause(st->session);
+	session_snapshot(st->session, rep);
+	if (st->o->http || cfg->prom_path || cfg->folded_path || cfg->svg_path || cfg->pprof_path) {
+		if (model_from_report(rep, cfg->verbose, &final)) {
+			fprintf(stderr, "uringlockstat: out of memory for the run's figures\n");
+			return 1;
+		}
+		/* Both written; the metrics file must end with the final figures: its failure counts. */
+		ret = outputs_metrics(st->o, cfg, &final) |
+		      outputs_stacks(st->o, cfg, st->session, &final);
+		model_free(&final);
+		if (ret)
+			return 1;
+	}
 	if (cfg->command) {
-		if (child.pid > 0) {
+		if (st->child.pid > 0) {
 			/*
 			 * Stopped by a signal or by -d while the command runs: pass the signal on
 			 * (SIGTERM for -d, as timeout(1) does) and wait for the command.
 			 */
-			kill(child.pid, exiting ? exiting : SIGTERM);
-			reaped = wait4(child.pid, &status, 0, &ru) == child.pid;
-			child.pid = -1;
+			kill(st->child.pid, exiting ? exiting : SIGTERM);
+			st->reaped = wait4(st->child.pid, &st->status, 0, &st->ru) == st->child.pid;
+			st->child.pid = -1;
 		}
-		rep->exit_status = WIFEXITED(status) ? WEXITSTATUS(status)
-						     : 128 + WTERMSIG(status);
+		rep->exit_status = WIFEXITED(st->status) ? WEXITSTATUS(st->status)
+							 : 128 + WTERMSIG(st->status);
 	}
-	set_target_cpu(cfg, rep, reaped ? &ru : NULL, cpu_known, cpu_now - cpu_start);
-	ret = 0;
-cleanup:
-	session_close(session);
-	child_abort(&child);
-	if (pidfd >= 0)
-		close(pidfd);
-	return ret;
-}
-
-static void close_outputs(void)
-{
-	out_close(&out.text);
-	out_close(&out.json);
-	out_close(&out.folded);
-	out_close(&out.svg);
-	out_close(&out.pprof);
-	out_close(&out.prom);
-}
-
-/*
- * Open every output file before the run, with the calls that will write it, so that a path
- * that cannot be written fails now. Returns 0, 1 or EXIT_USAGE.
- */
-static int open_outputs(const struct config *cfg)
-{
-	const struct {
-		struct out_file *file;
-		const char *path;
-	} files[] = {
-		/* The text report: -o, else standard output (standard error with --). */
-		{ &out.text, cfg->output_path ? cfg->output_path : cfg->command ? NULL : "-" },
-		{ &out.json, cfg->json_path },
-		{ &out.folded, cfg->folded_path },
-		{ &out.svg, cfg->svg_path },
-		{ &out.pprof, cfg->pprof_path },
-		{ &out.prom, cfg->prom_path },
-	};
-	char err[512];
-	size_t i, to_stdout = 0;
-
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		if (!files[i].path)
-			continue;
-		if (out_open(files[i].file, files[i].path, err, sizeof(err))) {
-			fprintf(stderr, "uringlockstat: %s\n", err);
-			return 1;
-		}
-		to_stdout += out_is_stdout(files[i].file);
-	}
-	if (out_is_stdout(&out.prom)) {
-		fprintf(stderr, "uringlockstat: --prom-file is rewritten every interval: it needs "
-			"a file, not standard output\n");
-		return EXIT_USAGE;
-	}
-	if (to_stdout > 1) {
-		fprintf(stderr, "uringlockstat: only one output can go to standard output (the text "
-			"report goes there unless -o names a file)\n");
-		return EXIT_USAGE;
-	}
+	set_target_cpu(cfg, rep, st->reaped ? &st->ru : NULL, st->cpu_known,
+		       st->cpu_now - st->cpu_start);
 	return 0;
 }
 
-int run(const struct config *cfg)
+/*
+ * One profiling run into rep: start the command (or watch the PID), attach, sample until the
+ * end condition, read everything. Returns 0, 1 for a profiler error, 127 when the command
+ * could not be run, 128 + a signal that interrupted the set-up; the command's status is in
+ * rep->exit_status.
+ */
+static int profile_once(const struct config *cfg, const struct session_opts *opts,
+			struct outputs *o, struct report *rep, struct interval_ring *prev,
+			FILE *text_out)
 {
-	struct session_opts opts = {
+	struct run_state st = {
+		.cfg = cfg, .o = o, .rep = rep, .prev = prev, .text_out = text_out,
+		.child = { .pid = -1, .go_fd = -1, .error_fd = -1 },
+		.pid = cfg->pid, .pidfd = -1,
+	};
+	int ret = start_target(&st);
+
+	if (!ret)
+		ret = attach(&st, opts);
+	if (!ret)
+		ret = begin(&st);
+	if (!ret) {
+		sample(&st);
+		ret = finish(&st);
+	}
+	session_close(st.session);
+	child_abort(&st.child);
+	if (st.pidfd >= 0)
+		close(st.pidfd);
+	return ret;
+}
+
+/* What the session is asked for, from the command line's config. */
+static void session_opts_of(const struct config *cfg, struct session_opts *opts)
+{
+	*opts = (struct session_opts){
 		.max_rings = cfg->max_rings,
 		.max_targets = cfg->max_procs,
 		.light = !cfg->count_enters,
@@ -481,59 +371,95 @@ int run(const struct config *cfg)
 		.want_kstacks = cfg->stacks,
 		.want_ustacks = cfg->ustack,
 		.freq_hz = cfg->freq_hz,
+		.mode_auto = cfg->mode_auto,
+		.target_all = cfg->all,
+		.follow_forks = cfg->command != NULL,
+		.stop = &exiting,
 	};
+	memcpy(opts->want, cfg->want, sizeof(opts->want));
+}
+
+/*
+ * Run i's model: printed as the text report, and kept for the JSON: the first run whole, and
+ * every run (the first one again) in its repeats. Returns 0, or 1 when out of memory.
+ */
+static int report_run(const struct config *cfg, const struct report *rep, int i,
+		      FILE *text_out, struct run_model *json_model, bool *have_json)
+{
+	struct run_model one, again;
+	bool first = cfg->json_path && !*have_json;
+
+	/* Every model built before anything is printed: out of memory then prints nothing. */
+	if (model_from_report(rep, cfg->verbose, &one))
+		goto nomem;
+	if (first && model_from_report(rep, cfg->verbose, &again)) {
+		model_free(&one);
+		goto nomem;
+	}
+	if (cfg->repeat > 1)
+		fprintf(text_out, "\n== run %d of %d", i + 1, cfg->repeat);
+	model_print_text(text_out, &one);
+	if (!cfg->json_path) {
+		model_free(&one);
+		return 0;
+	}
+	if (first) {
+		*json_model = one;
+		*have_json = true;
+		model_run_detach(&json_model->run);
+		one = again;
+	}
+	/* The repeat keeps no pointer into rep, which the next run overwrites. */
+	model_run_detach(&one.run);
+	/* model_add_repeat() takes the run's figures and leaves the rest to be freed. */
+	if (model_add_repeat(json_model, &one.run)) {
+		model_free(&one);
+		goto nomem;
+	}
+	model_free(&one);
+	return 0;
+nomem:
+	fprintf(stderr, "uringlockstat: out of memory for the run's figures\n");
+	return 1;
+}
+
+int run(const struct config *cfg)
+{
+	struct session_opts opts;
+	struct outputs out = {};
 	struct report *rep = NULL;
 	struct interval_ring *prev = NULL;
-	json_t *root = NULL, *repeats = NULL;
+	struct run_model json_model;
+	bool have_json = false, text_whole = false;
 	FILE *text_out = stderr;
-	bool text_whole = false;
 	char err[512] = "";
-	int ret = 1, i;
+	int ret, i;
 
 	/* From the start: loading, attaching and discovery end early on a signal too. */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	memcpy(opts.want, cfg->want, sizeof(opts.want));
-	opts.mode_auto = cfg->mode_auto;
-	opts.target_all = cfg->all;
-	opts.follow_forks = cfg->command != NULL;
-	opts.stop = &exiting;
+	/*
+	 * Each snapshot's model and renderings are built and freed again: kept in the heap
+	 * rather than mapped and unmapped each time, they cost a fifth of the CPU (512 rings:
+	 * 32 -> 7 ms a snapshot with --prom-file). The heap then holds its peak, which the
+	 * memory check counts per ring (src/collect/memory.c).
+	 */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	session_opts_of(cfg, &opts);
 	if (session_check_memory(&opts, err, sizeof(err))) {
 		fprintf(stderr, "uringlockstat: %s\n", err);
 		return 1;
 	}
-	ret = open_outputs(cfg);
-	if (ret) {
-		close_outputs();
-		return ret;
-	}
+	ret = outputs_open(&out, cfg);
+	if (!ret)
+		ret = outputs_start(&out, cfg, &text_out);
+	if (ret)
+		goto cleanup;
 	ret = 1;
-	if (out.text.kind) {
-		int e;
-
-		/* Written to a new file, renamed over -o's file when the report is whole. */
-		text_out = out_begin(&out.text, &e);
-		if (!text_out) {
-			name_error("cannot write", out.text.path, strerror(-e));
-			close_outputs();
-			return 1;
-		}
-	}
-	if (cfg->listen) {
-		int e = http_start(&http, cfg->listen, cfg->listen_any, err, sizeof(err));
-
-		if (e) {
-			error_line("--listen %s: %s", cfg->listen, err);
-			/* An address that does not parse, or is not loopback without --listen-any. */
-			if (e == -EINVAL || e == -EPERM)
-				ret = EXIT_USAGE;
-			goto cleanup;
-		}
-	}
 	rep = report_new(cfg->max_rings);
 	prev = calloc(cfg->max_rings, sizeof(*prev));
-	repeats = json_array();
-	if (!rep || !prev || !repeats) {
+	if (!rep || !prev) {
 		fprintf(stderr, "uringlockstat: out of memory\n");
 		goto cleanup;
 	}
@@ -542,23 +468,21 @@ int run(const struct config *cfg)
 		goto cleanup;
 	}
 	for (i = 0; i < cfg->repeat && !exiting; i++) {
-		json_t *one;
-
 		/* Only the slots the last run used were written: the rest is still zero. */
 		memset(rep, 0, sizeof(*rep) + rep->nr_rings * sizeof(rep->rings[0]));
 		memset(prev, 0, cfg->max_rings * sizeof(*prev));
 		rep->exit_status = -1;
 		snprintf(rep->label, sizeof(rep->label), "%s", cfg->label ? cfg->label : "");
 		rep->clock_instructions = cfg->clock_instructions;
-		ret = profile_once(cfg, &opts, rep, prev, text_out);
+		ret = profile_once(cfg, &opts, &out, rep, prev, text_out);
 		/* Interrupted while setting up a later run: the runs done are kept. */
 		if (ret > 128 && exiting && i > 0)
 			break;
 		if (ret)
 			goto cleanup;
-		if (cfg->repeat > 1)
-			fprintf(text_out, "\n== run %d of %d", i + 1, cfg->repeat);
-		report_print_text(text_out, rep, cfg->verbose);
+		ret = report_run(cfg, rep, i, text_out, &json_model, &have_json);
+		if (ret)
+			goto cleanup;
 		text_whole = true;
 		ret = cfg->command ? rep->exit_status : 0;
 		/* A repeated command that fails makes the samples meaningless: stop there. */
@@ -567,45 +491,15 @@ int run(const struct config *cfg)
 				i + 1, cfg->repeat, ret);
 			goto cleanup;
 		}
-		one = report_to_json(rep, cfg->verbose);
-		if (!root)
-			root = json_deep_copy(one);
-		json_array_append_new(repeats, json_pack("{s:O,s:O,s:O,s:O,s:O}", "duration_ns",
-						 json_object_get(one, "duration_ns"), "exit_status",
-						 json_object_get(json_object_get(one, "target"),
-								 "exit_status"),
-						 "partial", json_object_get(one, "partial"), "sampled",
-						 json_object_get(one, "sampled"), "rings",
-						 json_object_get(one, "rings")));
-		json_decref(one);
 	}
-	if (cfg->json_path && root) {
-		int e;
-
-		json_object_set_new(root, "repeat", json_integer(json_array_size(repeats)));
-		json_object_set(root, "repeats", repeats);
-		e = json_write_out(root, &out.json);
-		if (e) {
-			name_error("cannot write", cfg->json_path, strerror(-e));
-			ret = 1;
-		}
-	}
+	if (cfg->json_path && have_json && outputs_json(&out, cfg, &json_model))
+		ret = 1;
 cleanup:
-	http_stop(http);
-	http = NULL;
-	json_decref(root);
-	json_decref(repeats);
-	if (out.text.kind) {
-		int e = out_end(&out.text, text_out, text_whole);
-
-		if (e) {
-			name_error("cannot write",
-				   out_is_stdout(&out.text) ? "standard output" : out.text.path,
-				   strerror(-e));
-			ret = 1;
-		}
-	}
-	close_outputs();
+	if (have_json)
+		model_free(&json_model);
+	if (outputs_end(&out, text_out, text_whole))
+		ret = 1;
+	outputs_close(&out);
 	free(rep);
 	free(prev);
 	return ret;

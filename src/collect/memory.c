@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "model.h"
 #include "session_priv.h"
 
 /*
@@ -18,6 +19,8 @@
 #define TARGET_BYTES 64
 /* The profiler's renderings of one ring (JSON tree, text, both metrics formats). */
 #define RING_RENDER_BYTES (16 * 1024)
+/* A ring's model (src/model/model.h) with its texts and paths, built at each snapshot. */
+#define RING_MODEL_BYTES (sizeof(struct model_ring) + 256)
 /* Programs, stack maps (4 MiB of kernel stacks) and stack aggregation: sizes that do not
  * scale. */
 #define FIXED_KERNEL_BYTES (16ull << 20)
@@ -30,9 +33,9 @@ static __u64 ring_bytes(int ncpus)
 	 * index entries. */
 	__u64 shared = sizeof(struct wait_hist) + sizeof(struct exact_ring) +
 		       INDEX_PER_RING * 2 * sizeof(struct lock_index_entry);
-	/* The report of src/run.c and its interval table's memory, collection's tracking state
-	 * and the expiry marks. */
-	__u64 user = sizeof(struct ring_report) + sizeof(struct interval_ring) +
+	/* The report of src/run.c, its model and interval table's memory, collection's tracking
+	 * state and the expiry marks. */
+	__u64 user = sizeof(struct ring_report) + RING_MODEL_BYTES + sizeof(struct interval_ring) +
 		     sizeof(struct slot_track) + RING_RENDER_BYTES + 1;
 
 	return per_cpu * (ncpus > 0 ? ncpus : 1) + shared + RING_KERNEL_BYTES + user;

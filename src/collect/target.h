@@ -2,6 +2,7 @@
 #ifndef URINGLOCKSTAT_TARGET_H
 #define URINGLOCKSTAT_TARGET_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -11,14 +12,22 @@
 /* A command started stopped before exec, so that profiling is in place when it begins. */
 struct child {
 	pid_t pid;
-	int go_fd;    /* write end: closing it lets the child exec */
+	void *stack;  /* the child's stack until it execs: it shares the profiler's memory */
+	size_t stack_bytes;
+	int go_fd;    /* the profiler's end: one byte lets the child exec, EOF ends it */
 	int error_fd; /* read end: the child writes errno here if exec fails */
 };
 
+/* The child's stack before exec, besides its arguments and a guard page. */
+#define CHILD_STACK_BYTES (256 << 10)
+
 int child_spawn(struct child *c, char **argv);
 
-/* Let the child exec; -errno (with the exec error) if it could not. */
-int child_release(struct child *c);
+/*
+ * Let the child exec; -errno (with the exec error) if it could not, -EINTR if *stop (may be
+ * NULL) was set while the exec hung and the child was killed for it.
+ */
+int child_release(struct child *c, volatile sig_atomic_t *stop);
 
 void child_abort(struct child *c);
 

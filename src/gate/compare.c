@@ -158,7 +158,7 @@ int cmd_compare(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct saved_report base, new;
+	struct run_model base, new;
 	enum cmp_format format = CMP_FORMAT_TEXT;
 	struct cmp_options o;
 	struct cmp_result res;
@@ -205,13 +205,13 @@ int cmd_compare(int argc, char **argv)
 	if (argc - optind != 2)
 		return usage_error("want two reports, BASE.json and NEW.json (got %d)",
 				   argc - optind);
-	if (saved_report_load(argv[optind], &base, err, sizeof(err))) {
+	if (model_load_json(argv[optind], &base, err, sizeof(err))) {
 		fprintf(stderr, "uringlockstat: compare: %s\n", err);
 		return CMP_EXIT_UNUSABLE;
 	}
-	if (saved_report_load(argv[optind + 1], &new, err, sizeof(err))) {
+	if (model_load_json(argv[optind + 1], &new, err, sizeof(err))) {
 		fprintf(stderr, "uringlockstat: compare: %s\n", err);
-		saved_report_free(&base);
+		model_free(&base);
 		return CMP_EXIT_UNUSABLE;
 	}
 	if (cmp_compare(&base, &new, &o, &res, err, sizeof(err))) {
@@ -223,7 +223,7 @@ int cmd_compare(int argc, char **argv)
 		ret = res.regressions ? CMP_EXIT_REGRESSION : CMP_EXIT_OK;
 		cmp_result_free(&res);
 	}
-	saved_report_free(&base);
-	saved_report_free(&new);
+	model_free(&base);
+	model_free(&new);
 	return ret;
 }

@@ -22,10 +22,10 @@ static bool same_label(const char *a, const char *b)
 }
 
 /* The order-th ring with these flags in run, or NULL: a binary search of the reader's index. */
-static const struct saved_ring *find_ring(const struct saved_run *run, const char *flags,
+static const struct model_ring *find_ring(const struct model_run *run, const char *flags,
 					  size_t order)
 {
-	return saved_run_find(run, flags, order);
+	return model_run_find(run, flags, order);
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -81,10 +81,10 @@ struct side {
  * for run metrics. A run without that ring gives no sample; a run with the figure missing
  * makes the whole side not comparable.
  */
-static int collect(const struct saved_report *rep, const char *name, enum cmp_metric m,
+static int collect(const struct run_model *rep, const char *name, enum cmp_metric m,
 		   const char *flags, size_t order, const char *path, struct side *side)
 {
-	size_t runs = saved_report_nr_samples(rep), i;
+	size_t runs = model_nr_samples(rep), i;
 
 	memset(side, 0, sizeof(*side));
 	side->name = name;
@@ -93,17 +93,17 @@ static int collect(const struct saved_report *rep, const char *name, enum cmp_me
 	if (!side->v)
 		return -1;
 	for (i = 0; i < runs; i++) {
-		const struct saved_run *run = saved_report_sample(rep, i);
+		const struct model_run *run = model_sample(rep, i);
 		struct cmp_sample s;
 
 		if (cmp_metrics[m].scope == CMP_SCOPE_RUN) {
 			cmp_run_sample(run, m, &s);
 		} else {
-			const struct saved_ring *ring = find_ring(run, flags, order);
+			const struct model_ring *ring = find_ring(run, flags, order);
 
 			if (!ring)
 				continue;
-			cmp_ring_sample(run, ring, m, path, &s);
+			cmp_ring_sample(run, ring, m, path, rep->clock_instructions, &s);
 		}
 		/* A report may keep some figures for its first run only. */
 		if (!s.valid && cmp_metrics[m].scope == CMP_SCOPE_RUN && rep->nr_repeats &&
@@ -248,15 +248,15 @@ static bool in_list(char **names, size_t nr, const char *name)
 static int ring_paths(const struct cmp_result *res, const struct cmp_ring *r, char ***out,
 		      size_t *nr)
 {
-	const struct saved_report *reps[] = { res->base, res->new };
+	const struct run_model *reps[] = { res->base, res->new };
 	size_t side, i, j;
 
 	*out = NULL;
 	*nr = 0;
 	for (side = 0; side < 2; side++) {
-		for (i = 0; i < saved_report_nr_samples(reps[side]); i++) {
-			const struct saved_run *run = saved_report_sample(reps[side], i);
-			const struct saved_ring *ring = find_ring(run, r->flags, r->order);
+		for (i = 0; i < model_nr_samples(reps[side]); i++) {
+			const struct model_run *run = model_sample(reps[side], i);
+			const struct model_ring *ring = find_ring(run, r->flags, r->order);
 
 			for (j = 0; ring && j < ring->nr_paths; j++) {
 				char **names;
@@ -300,12 +300,12 @@ static int add_ring_rows(struct cmp_result *res, size_t *cap, const struct cmp_o
 }
 
 /* Notes on runs whose samples deserve a second look: cut short, or a failing workload. */
-static int note_runs(struct cmp_result *res, const struct saved_report *rep, const char *side)
+static int note_runs(struct cmp_result *res, const struct run_model *rep, const char *side)
 {
-	size_t i, runs = saved_report_nr_samples(rep);
+	size_t i, runs = model_nr_samples(rep);
 
 	for (i = 0; i < runs; i++) {
-		const struct saved_run *run = saved_report_sample(rep, i);
+		const struct model_run *run = model_sample(rep, i);
 
 		if (run->partial && add_note(res, "%s run %zu of %zu is partial: the target exited "
 					     "before the run ended", side, i + 1, runs))
@@ -319,10 +319,10 @@ static int note_runs(struct cmp_result *res, const struct saved_report *rep, con
 }
 
 /* Rings of one side without a partner, and matched rings absent from some runs. */
-static int note_rings(struct cmp_result *res, const struct saved_report *rep,
-		      const struct saved_report *other, const char *side)
+static int note_rings(struct cmp_result *res, const struct run_model *rep,
+		      const struct run_model *other, const char *side)
 {
-	size_t i, j, runs = saved_report_nr_samples(rep);
+	size_t i, j, runs = model_nr_samples(rep);
 	char name[300];
 
 	for (i = 0; i < rep->run.nr_rings; i++) {
@@ -337,7 +337,7 @@ static int note_rings(struct cmp_result *res, const struct saved_report *rep,
 			continue;
 		}
 		for (j = 0; j < runs; j++) {
-			if (!find_ring(saved_report_sample(rep, j), r.flags, r.order) &&
+			if (!find_ring(model_sample(rep, j), r.flags, r.order) &&
 			    add_note(res, "ring %s is missing from %s run %zu of %zu: no sample "
 				     "there", name, side, j + 1, runs))
 				return -1;
@@ -348,7 +348,7 @@ static int note_rings(struct cmp_result *res, const struct saved_report *rep,
 
 static int match_rings(struct cmp_result *res)
 {
-	const struct saved_run *b = &res->base->run, *n = &res->new->run;
+	const struct model_run *b = &res->base->run, *n = &res->new->run;
 	size_t i;
 
 	res->rings = calloc(b->nr_rings ? b->nr_rings : 1, sizeof(*res->rings));
@@ -356,7 +356,7 @@ static int match_rings(struct cmp_result *res)
 		return -1;
 	for (i = 0; i < b->nr_rings; i++) {
 		size_t order = b->rings[i].order;
-		const struct saved_ring *partner = find_ring(n, b->rings[i].flags, order);
+		const struct model_ring *partner = find_ring(n, b->rings[i].flags, order);
 		struct cmp_ring *r;
 
 		if (!partner)
@@ -404,7 +404,7 @@ static int cmp_error(char *err, size_t size, const char *fmt, ...)
 	return -1;
 }
 
-int cmp_compare(const struct saved_report *base, const struct saved_report *new,
+int cmp_compare(const struct run_model *base, const struct run_model *new,
 		const struct cmp_options *o, struct cmp_result *res, char *err, size_t err_size)
 {
 	size_t cap = 0, i;
@@ -414,8 +414,8 @@ int cmp_compare(const struct saved_report *base, const struct saved_report *new,
 	res->base = base;
 	res->new = new;
 	res->alpha = o->alpha;
-	res->n_base_runs = saved_report_nr_samples(base);
-	res->n_new_runs = saved_report_nr_samples(new);
+	res->n_base_runs = model_nr_samples(base);
+	res->n_new_runs = model_nr_samples(new);
 	res->single_runs = res->n_base_runs < 2 || res->n_new_runs < 2;
 	res->min_p = stats_mann_whitney_min_p(res->n_base_runs, res->n_new_runs);
 	if (strcmp(base->kernel, new->kernel)) {
@@ -464,7 +464,8 @@ int cmp_compare(const struct saved_report *base, const struct saved_report *new,
 			     "on %s against the limits without a significance test (the sampled "
 			     "lock share keeps its test on its sample counts); default limits "
 			     "0.5%%, 20%% for percentiles (histogram buckets); throughput is SQEs "
-			     "per 1e9 instructions (/G)",
+			     "per 1e9 instructions (/G) of the command's threads where the "
+			     "reports have them per run (command CPU), else of the duration",
 			     res->single_runs ? "single runs" : "the medians of the runs"))
 			goto oom;
 	} else if (res->single_runs) {

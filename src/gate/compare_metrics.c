@@ -19,8 +19,9 @@
  * Default limits: per-SQE rates and shares move little between runs of one workload (10%);
  * latency percentiles come from log2-spaced histogram buckets and jump by whole buckets (20%);
  * throughput of the profiled workload is the most stable figure and the one users feel (5%).
- * Under the instruction clock (qemu -icount shift=0, 1 vCPU) a workload repeats its counts to
- * about 0.001%: 0.5%, except where a figure moves in steps (histogram buckets) or is sampled.
+ * Under the instruction clock (qemu -icount shift=0, 1 vCPU) a command repeats its own
+ * instruction count to about 0.04%: 0.5%, except where a figure moves in steps (histogram
+ * buckets) or is sampled.
  */
 const struct cmp_metric_info cmp_metrics[CMP_METRIC_COUNT] = {
 	[CMP_ACQ_PER_SQE] = { "acq_per_sqe", "lock acquisitions per SQE (acquisitions / sqes)",
@@ -109,7 +110,7 @@ static void sample_set(struct cmp_sample *s, double value, const char *variant)
 }
 
 /* The SQE count as a divisor: known and not zero. */
-static bool sqes_divisor(const struct saved_ring *ring, struct cmp_sample *s, double *out)
+static bool sqes_divisor(const struct model_ring *ring, struct cmp_sample *s, double *out)
 {
 	if (!ring->sqes.valid) {
 		sample_missing(s, "sqes is null");
@@ -123,7 +124,7 @@ static bool sqes_divisor(const struct saved_ring *ring, struct cmp_sample *s, do
 	return true;
 }
 
-static const struct saved_path *find_path(const struct saved_ring *ring, const char *name)
+static const struct model_path *find_path(const struct model_ring *ring, const char *name)
 {
 	size_t i;
 
@@ -134,10 +135,10 @@ static const struct saved_path *find_path(const struct saved_ring *ring, const c
 	return NULL;
 }
 
-static void path_sample(const struct saved_ring *ring, enum cmp_metric m, const char *name,
+static void path_sample(const struct model_ring *ring, enum cmp_metric m, const char *name,
 			struct cmp_sample *s)
 {
-	const struct saved_path *p;
+	const struct model_path *p;
 	double sqes;
 
 	/*
@@ -165,10 +166,10 @@ static void path_sample(const struct saved_ring *ring, enum cmp_metric m, const 
 	sample_set(s, (double)p->hold_ns.value / (double)p->acquisitions, NULL);
 }
 
-void cmp_ring_sample(const struct saved_run *run, const struct saved_ring *ring, enum cmp_metric m,
-		     const char *path, struct cmp_sample *s)
+void cmp_ring_sample(const struct model_run *run, const struct model_ring *ring, enum cmp_metric m,
+		     const char *path, bool instructions, struct cmp_sample *s)
 {
-	const struct saved_count *acq = &ring->acquisitions;
+	const struct model_count *acq = &ring->acquisitions;
 	double sqes;
 
 	memset(s, 0, sizeof(*s));
@@ -229,7 +230,17 @@ void cmp_ring_sample(const struct saved_run *run, const struct saved_ring *ring,
 				   ring->hold.valid ? "hold" : "wait");
 		break;
 	case CMP_THROUGHPUT:
-		if (!run->duration_ns)
+		/*
+		 * Under the instruction clock, per 1e9 of the command's own instructions: the
+		 * guest's one vCPU also runs the profiler and kernel threads within duration_ns,
+		 * which then varies by up to 1% between identical runs, the command's CPU
+		 * time by about 0.04%.
+		 */
+		if (instructions && run->target_cpu_ns.valid && run->target_cpu_ns.value &&
+		    ring->sqes.valid)
+			sample_set(s, (double)ring->sqes.value / (double)run->target_cpu_ns.value *
+				   1e9, "command CPU");
+		else if (!run->duration_ns)
 			sample_missing(s, "duration_ns is 0");
 		else if (!ring->sqes.valid)
 			sample_missing(s, "sqes is null");
@@ -247,7 +258,7 @@ void cmp_ring_sample(const struct saved_run *run, const struct saved_ring *ring,
 	}
 }
 
-void cmp_run_sample(const struct saved_run *run, enum cmp_metric m, struct cmp_sample *s)
+void cmp_run_sample(const struct model_run *run, enum cmp_metric m, struct cmp_sample *s)
 {
 	memset(s, 0, sizeof(*s));
 	if (m != CMP_SAMPLED_LOCK_SHARE)

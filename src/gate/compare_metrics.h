@@ -74,12 +74,15 @@ struct cmp_sample {
 	unsigned long long k, trials;
 };
 
-/* The metric m (of path `path` for path metrics) of ring in run. */
-void cmp_ring_sample(const struct saved_run *run, const struct saved_ring *ring, enum cmp_metric m,
-		     const char *path, struct cmp_sample *out);
+/*
+ * The metric m (of path `path` for path metrics) of ring in run, of a report whose clock counts
+ * instructions or not.
+ */
+void cmp_ring_sample(const struct model_run *run, const struct model_ring *ring, enum cmp_metric m,
+		     const char *path, bool instructions, struct cmp_sample *out);
 
 /* A run-scope metric of run. */
-void cmp_run_sample(const struct saved_run *run, enum cmp_metric m, struct cmp_sample *out);
+void cmp_run_sample(const struct model_run *run, enum cmp_metric m, struct cmp_sample *out);
 
 struct cmp_options {
 	double max_regress_pct[CMP_METRIC_COUNT];
@@ -119,7 +122,7 @@ struct cmp_row {
 };
 
 struct cmp_result {
-	const struct saved_report *base, *new;
+	const struct run_model *base, *new;
 	size_t n_base_runs, n_new_runs;
 	bool single_runs;	/* a side has one run: verdicts rest on the limits alone */
 	/*
@@ -145,7 +148,7 @@ struct cmp_result {
  * matches, different kernels with same_kernel, or one report counting instructions and the
  * other time. base and new must outlive res.
  */
-int cmp_compare(const struct saved_report *base, const struct saved_report *new,
+int cmp_compare(const struct run_model *base, const struct run_model *new,
 		const struct cmp_options *o, struct cmp_result *res, char *err, size_t err_size);
 
 void cmp_result_free(struct cmp_result *res);

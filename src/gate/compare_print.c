@@ -169,7 +169,7 @@ static const char *ring_label(const struct cmp_result *res, const struct cmp_row
 	return buf;
 }
 
-static void side_line(const struct saved_report *rep, const char *file, size_t runs, char *buf,
+static void side_line(const struct run_model *rep, const char *file, size_t runs, char *buf,
 		      size_t size)
 {
 	snprintf(buf, size, "%s: label %s%s%s, kernel %s, %zu run%s", file,
@@ -347,7 +347,7 @@ static json_t *json_num(bool valid, double v)
 	return valid && isfinite(v) ? json_real(v) : json_null();
 }
 
-static json_t *side_json(const struct saved_report *rep, const char *file, size_t runs)
+static json_t *side_json(const struct run_model *rep, const char *file, size_t runs)
 {
 	json_t *o = json_object();
 

@@ -126,7 +126,7 @@ int jr_get_integer(struct reader *r, json_t *obj, const char *key, const char *w
 
 /* A count or time in ns: an integer in [0, max]. */
 int jr_get_count_max(struct reader *r, json_t *obj, const char *key, const char *where,
-			    unsigned int flags, json_int_t max, struct saved_count *out)
+			    unsigned int flags, json_int_t max, struct model_count *out)
 {
 	json_int_t i;
 	int ret;
@@ -137,7 +137,7 @@ int jr_get_count_max(struct reader *r, json_t *obj, const char *key, const char 
 }
 
 int jr_get_count(struct reader *r, json_t *obj, const char *key, const char *where,
-		        unsigned int flags, struct saved_count *out)
+		        unsigned int flags, struct model_count *out)
 {
 	return jr_get_count_max(r, obj, key, where, flags, INT64_MAX, out);
 }
@@ -194,7 +194,7 @@ int jr_get_string(struct reader *r, json_t *obj, const char *key, const char *wh
 }
 
 int jr_get_bool(struct reader *r, json_t *obj, const char *key, const char *where,
-		       unsigned int flags, struct saved_bool *out)
+		       unsigned int flags, struct model_bool *out)
 {
 	json_t *v;
 	int ret;
@@ -254,12 +254,12 @@ const char *jr_sub(char *buf, size_t size, const char *where, const char *key)
 }
 
 int jr_get_summary(struct reader *r, json_t *obj, const char *key, const char *where,
-		          struct saved_summary *out)
+		          struct model_summary *out)
 {
 	static const char *const names[] = { "total", "count", "p50", "p90", "p99", "max" };
 	__u64 *fields[] = { &out->ns.total, &out->ns.count, &out->ns.p50, &out->ns.p90,
 			    &out->ns.p99, &out->ns.max };
-	struct saved_count c;
+	struct model_count c;
 	char w[192];
 	json_t *v;
 	size_t i;
@@ -294,7 +294,7 @@ int jr_too_large(struct reader *r)
 		       SAVED_MAX_FILE_BYTES >> 20);
 }
 
-int saved_report_load(const char *path, struct saved_report *rep, char *err, size_t err_size)
+int model_load_json(const char *path, struct run_model *rep, char *err, size_t err_size)
 {
 	struct reader r = { .name = path, .err = err, .err_size = err_size };
 	size_t len = 0, cap = 0;
@@ -358,7 +358,7 @@ int saved_report_load(const char *path, struct saved_report *rep, char *err, siz
 			break;
 		len += n;
 	}
-	ret = saved_report_parse(buf, len, path, rep, err, err_size);
+	ret = model_parse_json(buf, len, path, rep, err, err_size);
 out:
 	free(buf);
 	close(fd);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The saved report reader's primitives, shared by json_read.c (the schema) and json_get.c
- * (their code): private to src/model.
+ * The saved report reader's primitives, shared by json_read.c and json_read_ring.c (the
+ * schema) and json_get.c (their code): private to src/model.
  */
 #ifndef URINGLOCKSTAT_JSON_GET_H
 #define URINGLOCKSTAT_JSON_GET_H
@@ -45,10 +45,10 @@ int jr_get_integer(struct reader *r, json_t *obj, const char *key, const char *w
 		          json_int_t *out);
 
 int jr_get_count_max(struct reader *r, json_t *obj, const char *key, const char *where,
-			    unsigned int flags, json_int_t max, struct saved_count *out);
+			    unsigned int flags, json_int_t max, struct model_count *out);
 
 int jr_get_count(struct reader *r, json_t *obj, const char *key, const char *where,
-		        unsigned int flags, struct saved_count *out);
+		        unsigned int flags, struct model_count *out);
 
 int jr_get_int(struct reader *r, json_t *obj, const char *key, const char *where,
 		      json_int_t min, json_int_t max, int *out);
@@ -60,7 +60,7 @@ int jr_get_string(struct reader *r, json_t *obj, const char *key, const char *wh
 		         unsigned int flags, char **out);
 
 int jr_get_bool(struct reader *r, json_t *obj, const char *key, const char *where,
-		       unsigned int flags, struct saved_bool *out);
+		       unsigned int flags, struct model_bool *out);
 
 json_t *jr_get_object(struct reader *r, json_t *obj, const char *key, const char *where,
 			     unsigned int flags, int *ret);
@@ -74,9 +74,21 @@ const char *jr_where_fmt(char *buf, size_t size, const char *fmt, ...);
 const char *jr_sub(char *buf, size_t size, const char *where, const char *key);
 
 int jr_get_summary(struct reader *r, json_t *obj, const char *key, const char *where,
-		          struct saved_summary *out);
+		          struct model_summary *out);
 
 int jr_not_regular(struct reader *r, mode_t mode);
+
+struct field;
+
+/*
+ * The fields of a table (fields.c) in o into obj, a ring or a run (ring: the ring, or NULL);
+ * the writer's derived fields are not read (json_read_ring.c).
+ */
+int jr_read_fields(struct reader *r, json_t *o, const char *where, const struct field *table,
+		   size_t nr, void *obj, struct model_ring *ring);
+
+/* One ring of a run's "rings" (json_read_ring.c). */
+int jr_read_ring(struct reader *r, json_t *obj, const char *where, struct model_ring *ring);
 
 int jr_too_large(struct reader *r);
 

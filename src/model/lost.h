@@ -35,6 +35,8 @@ void lost_print(FILE *out, const struct lost_count *lost, size_t nr);
  * (kernel.bpf_stats_enabled, on for the run unless --no-prog-stats), and the target's CPU
  * time over the same run to set it against.
  */
+#define TARGET_CPU_RUSAGE "the command's rusage"
+
 struct overhead {
 	bool measured;           /* run times known */
 	char why[128];           /* why not, when !measured */
@@ -42,6 +44,11 @@ struct overhead {
 	__u64 run_ns;            /* their run time */
 	__u64 target_cpu_ns;     /* the target's CPU time over the run, 0 if unknown */
 	char target_cpu_source[80]; /* where target_cpu_ns comes from */
+	/*
+	 * target_cpu_ns is the reaped command's rusage (TARGET_CPU_RUSAGE): every thread's user
+	 * and system time to the microsecond, io_uring's io-wq and SQPOLL threads included.
+	 */
+	bool target_cpu_rusage;
 	/* Snapshots (reads of every map) and the profiler's CPU time in them: always measured. */
 	__u64 snapshots;
 	__u64 snapshot_cpu_ns;

@@ -113,16 +113,25 @@ __u64 lock_samples_elided(const __u64 *by_path)
 	return elided;
 }
 
+/* The lock samples of by_path (PATH_COUNT counts) on every path. */
+static __u64 lock_samples_total(const __u64 *by_path)
+{
+	__u64 total = 0;
+	int p;
+
+	for (p = 0; p < PATH_COUNT; p++)
+		total += by_path[p];
+	return total;
+}
+
 void lock_paths_print(FILE *out, const __u64 *by_path, __u64 samples)
 {
-	__u64 elided = lock_samples_elided(by_path), in_lock = 0;
+	__u64 elided = lock_samples_elided(by_path), in_lock = lock_samples_total(by_path);
 	const char *sep = "";
 	double lo, hi;
 	char b[32];
 	int p;
 
-	for (p = 0; p < PATH_COUNT; p++)
-		in_lock += by_path[p];
 	if (!in_lock || !samples)
 		return;
 	fprintf(out, "  lock code by calling path:");
@@ -229,13 +238,10 @@ void owner_matrix_print(FILE *out, const __u64 (*m)[PATH_COUNT], __u64 contended
 
 void ring_lock_paths_print(FILE *out, size_t ring, const __u64 *by_path, __u64 samples)
 {
-	__u64 elided = lock_samples_elided(by_path), in_lock = 0;
+	__u64 elided = lock_samples_elided(by_path), in_lock = lock_samples_total(by_path);
 	double lo, hi;
 	char b[32];
-	int p;
 
-	for (p = 0; p < PATH_COUNT; p++)
-		in_lock += by_path[p];
 	if (!in_lock || !samples)
 		return;
 	stats_wilson95(in_lock, samples, &lo, &hi);

@@ -11,8 +11,6 @@
 #include "paths.h"
 #include "lost.h"
 
-#define REPORT_SCHEMA "uringlockstat/1"
-
 enum backend_id {
 	BACKEND_EXACT,
 	BACKEND_CONTENTION,

@@ -10,6 +10,9 @@
 #include <string.h>
 #include "expo.h"
 #include "flags.h"
+#include "fields.h"
+#include "model.h"
+#include "report.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -38,6 +41,15 @@ static void print_seconds(FILE *f, __u64 ns)
 /* A label value: backslash, quote and newline escaped, bytes outside printable ASCII as '?'. */
 static void print_label_value(FILE *f, const char *v)
 {
+	const char *p;
+
+	/* Most values need nothing: written whole. */
+	for (p = v; *p >= 0x20 && *p < 0x7f && *p != '\\' && *p != '"'; p++)
+		;
+	if (!*p) {
+		fputs(v, f);
+		return;
+	}
 	for (; *v; v++) {
 		unsigned char c = *v;
 
@@ -76,122 +88,58 @@ static void family(FILE *f, enum expo_format fmt, const char *name, const char *
 }
 
 /* The label set of a ring: pid, comm, fd, flags (and ctx with -v). */
-static void ring_labels(FILE *f, const struct ring_report *r, bool show_addresses)
+static void ring_labels(FILE *f, const struct model_ring *r, bool show_addresses)
 {
 	char flags[256];
 
-	setup_flags_str(r->info.setup_flags, "|", flags, sizeof(flags));
-	fprintf(f, "pid=\"%u\",comm=\"", r->info.tgid);
-	print_label_value(f, r->info.comm);
-	fprintf(f, "\",fd=\"%d\",flags=\"%s\"", r->info.fd, flags);
-	if (show_addresses)
-		fprintf(f, ",ctx=\"0x%llx\"", (unsigned long long)r->info.ctx);
-}
-
-/* What one per-ring counter reads; false when the run did not measure it for this ring. */
-typedef bool (*ring_value_fn)(const struct report *rep, const struct ring_report *r, __u64 *v,
-			      const char **method);
-
-static bool exact_on(const struct report *rep)
-{
-	return rep->backends[BACKEND_EXACT].active;
-}
-
-static bool enters_on(const struct report *rep)
-{
-	return rep->backends[BACKEND_COUNTERS].active && !rep->light;
-}
-
-static bool v_acquisitions(const struct report *rep, const struct ring_report *r, __u64 *v,
-			   const char **method)
-{
-	if (exact_on(rep)) {
-		*v = r->sum.acquisitions;
-		*method = "exact";
-		return true;
+	setup_flags_str((__u32)r->setup_flags.value, "|", flags, sizeof(flags));
+	fprintf(f, "pid=\"%u\",comm=\"", (unsigned int)r->pid);
+	print_label_value(f, r->comm ? r->comm : "");
+	fprintf(f, "\",fd=\"%d\",flags=\"%s\"", r->fd, flags);
+	if (show_addresses && r->ctx) {
+		fputs(",ctx=\"", f);
+		print_label_value(f, r->ctx);
+		fputc('"', f);
 	}
-	*method = "inferred";
-	return ring_acquisitions_inferred(rep, r, v);
 }
 
-static bool v_contended(const struct report *rep, const struct ring_report *r, __u64 *v,
-			const char **method)
-{
-	*v = r->sum.contended;
-	return rep->backends[BACKEND_CONTENTION].active;
-}
-
-static bool v_handoffs(const struct report *rep, const struct ring_report *r, __u64 *v,
-		       const char **method)
-{
-	*v = r->sum.handoffs;
-	return exact_on(rep);
-}
-
-static bool v_trylocks_failed(const struct report *rep, const struct ring_report *r, __u64 *v,
-			      const char **method)
-{
-	*v = r->sum.trylocks_failed;
-	return exact_on(rep) && rep->holds_measured;
-}
-
-static bool v_sqes(const struct report *rep, const struct ring_report *r, __u64 *v,
-		   const char **method)
-{
-	return ring_sqes(rep, r, v, method);
-}
-
-static bool v_enters(const struct report *rep, const struct ring_report *r, __u64 *v,
-		     const char **method)
-{
-	*v = r->sum.enters;
-	return enters_on(rep);
-}
-
-static bool v_registers(const struct report *rep, const struct ring_report *r, __u64 *v,
-			const char **method)
-{
-	*v = r->sum.registers;
-	/* Absent, not 0, when its hook could not be attached. */
-	return rep->backends[BACKEND_COUNTERS].active &&
-	       !(rep->counters_missing & COUNTER_REGISTERS);
-}
-
-static bool v_local_work(const struct report *rep, const struct ring_report *r, __u64 *v,
-			 const char **method)
-{
-	*v = r->sum.local_work_runs;
-	return rep->backends[BACKEND_COUNTERS].active &&
-	       !(rep->counters_missing & COUNTER_LOCAL_WORK);
-}
-
-static bool v_held_samples(const struct report *rep, const struct ring_report *r, __u64 *v,
-			   const char **method)
-{
-	*v = r->samples_held;
-	return rep->backends[BACKEND_SAMPLE].active;
-}
-
+/* Where one per-ring counter is in the model: a count, with its method when it has one. */
 static const struct ring_counter {
 	const char *name;
 	const char *help;
-	ring_value_fn value;
+	size_t count, method; /* offsets in struct model_ring; method 0: none */
 } ring_counters[] = {
 	{ "uringlockstat_acquisitions", "uring_lock acquisitions (method exact: every one, traced; "
-	  "inferred: a lower bound from counted io_uring events).", v_acquisitions },
-	{ "uringlockstat_contended", "Contended uring_lock acquisition attempts.", v_contended },
+	  "inferred: a lower bound from counted io_uring events).",
+	  offsetof(struct model_ring, acquisitions), offsetof(struct model_ring,
+							      acquisitions_method) },
+	{ "uringlockstat_contended", "Contended uring_lock acquisition attempts.",
+	  offsetof(struct model_ring, contended), 0 },
 	{ "uringlockstat_handoffs", "Acquisitions on another CPU than the previous release.",
-	  v_handoffs },
+	  offsetof(struct model_ring, handoffs), 0 },
 	{ "uringlockstat_trylocks_failed", "Failed mutex_trylock calls on uring_lock.",
-	  v_trylocks_failed },
+	  offsetof(struct model_ring, trylocks_failed), 0 },
 	{ "uringlockstat_sqes", "SQEs the ring consumed (method enter_return: io_uring_enter's "
-	  "return values; sq_head: SQ head snapshots).", v_sqes },
-	{ "uringlockstat_enters", "io_uring_enter calls on the ring.", v_enters },
-	{ "uringlockstat_registers", "io_uring_register calls on the ring.", v_registers },
-	{ "uringlockstat_local_work_runs", "DEFER_TASKRUN local work runs.", v_local_work },
-	{ "uringlockstat_held_samples", "CPU samples taken while a task held the ring's "
-	  "uring_lock (sample backend).", v_held_samples },
+	  "return values; sq_head: SQ head snapshots).", offsetof(struct model_ring, sqes),
+	  offsetof(struct model_ring, sqes_method) },
+	{ "uringlockstat_enters", "io_uring_enter calls on the ring.",
+	  offsetof(struct model_ring, enters), 0 },
+	{ "uringlockstat_registers", "io_uring_register calls on the ring.",
+	  offsetof(struct model_ring, registers), 0 },
+	{ "uringlockstat_local_work_runs", "DEFER_TASKRUN local work runs.",
+	  offsetof(struct model_ring, local_work_runs), 0 },
 };
+
+/* CPU samples taken while a task held the ring's lock: its sampled hold time / period. */
+static bool held_samples(const struct model_run *run, const struct model_ring *r, __u64 *v)
+{
+	__u64 period = model_period_ns(run);
+
+	if (!r->sampled_hold_ns.valid || !period)
+		return false;
+	*v = r->sampled_hold_ns.value / period;
+	return true;
+}
 
 /* Which histogram of a ring a family shows. */
 enum ring_hist {
@@ -204,43 +152,37 @@ static const struct ring_histogram {
 	const char *name;
 	const char *help;
 	enum ring_hist which;
-	enum backend_id backend;
 } ring_histograms[] = {
 	{ "uringlockstat_wait_seconds", "Time waited in contended uring_lock acquisitions.",
-	  HIST_WAIT, BACKEND_CONTENTION },
-	{ "uringlockstat_hold_seconds", "Time uring_lock was held, per acquisition.", HIST_HOLD,
-	  BACKEND_EXACT },
+	  HIST_WAIT },
+	{ "uringlockstat_hold_seconds", "Time uring_lock was held, per acquisition.", HIST_HOLD },
 	{ "uringlockstat_acquire_wait_seconds", "Time from the lock call to owning uring_lock, "
-	  "every acquisition.", HIST_ACQUIRE_WAIT, BACKEND_EXACT },
+	  "every acquisition.", HIST_ACQUIRE_WAIT },
 };
 
-static void hist_of(const struct ring_report *r, enum ring_hist which, const __u64 **buckets,
-		    __u64 *total_ns)
+/* The ring's buckets of a histogram and its total; NULL when not measured or not kept. */
+static const __u64 *hist_of(const struct model_ring *r, enum ring_hist which, __u64 *total_ns)
 {
-	switch (which) {
-	case HIST_WAIT:
-		*buckets = r->hists.wait;
-		*total_ns = r->sum.wait_ns_total;
-		break;
-	case HIST_HOLD:
-		*buckets = r->hists.hold;
-		*total_ns = r->sum.hold_ns_total;
-		break;
-	default:
-		*buckets = r->hists.acquire_wait;
-		*total_ns = r->sum.acquire_wait_ns_total;
-		break;
-	}
+	const struct model_summary *s = which == HIST_WAIT ? &r->wait :
+					which == HIST_HOLD ? &r->hold : &r->acquire_wait;
+
+	if (!s->valid || !r->hists)
+		return NULL;
+	*total_ns = s->ns.total;
+	return which == HIST_WAIT ? r->hists->wait :
+	       which == HIST_HOLD ? r->hists->hold : r->hists->acquire_wait;
 }
 
-static void print_histogram(FILE *f, const struct ring_report *r, const struct ring_histogram *h,
+static void print_histogram(FILE *f, const struct model_ring *r, const struct ring_histogram *h,
 			    bool show_addresses)
 {
 	const __u64 *buckets;
-	__u64 total_ns, cumulative = 0;
+	__u64 total_ns = 0, cumulative = 0;
 	__u32 b = 0, e;
 
-	hist_of(r, h->which, &buckets, &total_ns);
+	buckets = hist_of(r, h->which, &total_ns);
+	if (!buckets)
+		return;
 	for (e = LE_FIRST_LOG2; e <= LE_LAST_LOG2; e += LE_STEP_LOG2) {
 		for (; b < HIST_BUCKETS - 1 && hist_bucket_high(b) <= (1ull << e); b++)
 			cumulative += buckets[b];
@@ -264,29 +206,29 @@ static void print_histogram(FILE *f, const struct ring_report *r, const struct r
 	fprintf(f, "} %llu\n", (unsigned long long)cumulative);
 }
 
-static int cmp_label_set(const struct ring_report *a, const struct ring_report *b)
+static int cmp_label_set(const struct model_ring *a, const struct model_ring *b)
 {
-	if (a->info.tgid != b->info.tgid)
-		return a->info.tgid < b->info.tgid ? -1 : 1;
-	if (a->info.fd != b->info.fd)
-		return a->info.fd < b->info.fd ? -1 : 1;
-	if (a->info.setup_flags != b->info.setup_flags)
-		return a->info.setup_flags < b->info.setup_flags ? -1 : 1;
-	return strncmp(a->info.comm, b->info.comm, sizeof(a->info.comm));
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	if (a->fd != b->fd)
+		return a->fd < b->fd ? -1 : 1;
+	if (a->setup_flags.value != b->setup_flags.value)
+		return a->setup_flags.value < b->setup_flags.value ? -1 : 1;
+	return strcmp(a->comm ? a->comm : "", b->comm ? b->comm : "");
 }
 
 static int cmp_rings(const void *pa, const void *pb)
 {
-	const struct ring_report *a = *(const struct ring_report *const *)pa;
-	const struct ring_report *b = *(const struct ring_report *const *)pb;
+	const struct model_ring *a = *(const struct model_ring *const *)pa;
+	const struct model_ring *b = *(const struct model_ring *const *)pb;
 	int c = cmp_label_set(a, b);
 
 	if (c)
 		return c;
 	/* Newest last: it is the one kept. */
-	if (a->info.seen_ns != b->info.seen_ns)
-		return a->info.seen_ns < b->info.seen_ns ? -1 : 1;
-	return a->slot < b->slot ? -1 : a->slot > b->slot;
+	if (a->seen_ns != b->seen_ns)
+		return a->seen_ns < b->seen_ns ? -1 : 1;
+	return a->number < b->number ? -1 : a->number > b->number;
 }
 
 /*
@@ -294,14 +236,12 @@ static int cmp_rings(const void *pa, const void *pb)
  * fd a new ring reuses, or two rings found without an fd) would make duplicate series: the
  * newest one stands for both.
  */
-static size_t exposed_rings(const struct report *rep, const struct ring_report **out)
+static size_t exposed_rings(const struct model_run *run, const struct model_ring **out)
 {
 	size_t i, n = 0, kept = 0;
 
-	for (i = 0; i < rep->nr_rings; i++) {
-		if (rep->rings[i].info.ctx)
-			out[n++] = &rep->rings[i];
-	}
+	for (i = 0; i < run->nr_rings; i++)
+		out[n++] = &run->rings[i];
 	qsort(out, n, sizeof(out[0]), cmp_rings);
 	for (i = 0; i < n; i++) {
 		if (i + 1 < n && !cmp_label_set(out[i], out[i + 1]))
@@ -311,72 +251,174 @@ static size_t exposed_rings(const struct report *rep, const struct ring_report *
 	return kept;
 }
 
-static void print_lost(FILE *f, enum expo_format fmt, const struct report *rep)
+static void print_lost(FILE *f, enum expo_format fmt, const struct run_model *m)
 {
-	struct lost_count lost[LOST_COUNTERS];
-	size_t i, nr = report_lost(rep, lost);
+	size_t i;
 
 	family(f, fmt, "uringlockstat_lost_events", "counter", NULL,
 	       "Events not counted, by reason (see uringlockstat(8), LOST EVENTS).");
-	for (i = 0; i < nr; i++)
-		fprintf(f, "uringlockstat_lost_events_total{reason=\"%s\"} %llu\n", lost[i].name,
-			(unsigned long long)lost[i].value);
+	for (i = 0; i < m->nr_lost; i++) {
+		fputs("uringlockstat_lost_events_total{reason=\"", f);
+		print_label_value(f, m->lost[i].name);
+		fprintf(f, "\"} %llu\n", (unsigned long long)m->lost[i].value);
+	}
 }
 
-static void print_run(FILE *f, enum expo_format fmt, const struct report *rep, size_t nr_open,
+static void print_run(FILE *f, enum expo_format fmt, const struct run_model *m, size_t nr_open,
 		      size_t nr_closed)
 {
-	int id;
+	const struct model_run *run = &m->run;
+	size_t i;
 
 	family(f, fmt, "uringlockstat_info", "info", NULL,
 	       "The profiler's version and the kernel it runs on.");
 	fputs("uringlockstat_info{version=\"0.1\",kernel=\"", f);
-	print_label_value(f, rep->kernel);
+	print_label_value(f, m->kernel ? m->kernel : "");
 	fputs("\"} 1\n", f);
 	family(f, fmt, "uringlockstat_backend_active", "gauge", NULL,
 	       "1 for each backend this run uses, 0 for those it could not.");
-	for (id = 0; id < BACKEND_COUNT; id++)
-		fprintf(f, "uringlockstat_backend_active{backend=\"%s\"} %d\n", backend_name(id),
-			rep->backends[id].active);
+	for (i = 0; i < m->nr_backends; i++) {
+		fputs("uringlockstat_backend_active{backend=\"", f);
+		print_label_value(f, m->backends[i].name);
+		fprintf(f, "\"} %d\n", m->backends[i].active);
+	}
 	family(f, fmt, "uringlockstat_rings", "gauge", NULL,
 	       "Rings exposed: open, or closed and not yet expired.");
 	fprintf(f, "uringlockstat_rings{state=\"open\"} %zu\n", nr_open);
 	fprintf(f, "uringlockstat_rings{state=\"closed\"} %zu\n", nr_closed);
-	if (rep->backends[BACKEND_SAMPLE].active) {
+	if (run->has_sampled) {
 		family(f, fmt, "uringlockstat_samples", "counter", NULL,
 		       "CPU samples of the target's threads (sample backend).");
-		fprintf(f, "uringlockstat_samples_total %llu\n", (unsigned long long)rep->samples);
+		fprintf(f, "uringlockstat_samples_total %llu\n",
+			(unsigned long long)run->samples.value);
 		family(f, fmt, "uringlockstat_lock_samples", "counter", NULL,
 		       "CPU samples in mutex code called from io_uring (sample backend).");
 		fprintf(f, "uringlockstat_lock_samples_total %llu\n",
-			(unsigned long long)rep->lock_samples);
+			(unsigned long long)run->lock_samples.value);
 	}
-	print_lost(f, fmt, rep);
+	print_lost(f, fmt, m);
 	/* The profiler's own cost, when the kernel times our programs. */
-	if (rep->overhead.measured) {
+	if (m->has_overhead && m->overhead.measured) {
 		family(f, fmt, "uringlockstat_bpf_runs", "counter", NULL,
 		       "Runs of the profiler's BPF programs (its own cost).");
 		fprintf(f, "uringlockstat_bpf_runs_total %llu\n",
-			(unsigned long long)rep->overhead.runs);
+			(unsigned long long)m->overhead.runs);
 		family(f, fmt, "uringlockstat_bpf_run_seconds", "counter", NULL,
 		       "Run time of the profiler's BPF programs, as the kernel times them (the "
 		       "dispatch around each run is not in it).");
 		fputs("uringlockstat_bpf_run_seconds_total ", f);
-		print_seconds(f, rep->overhead.run_ns);
+		print_seconds(f, m->overhead.run_ns);
 		fputs("\n", f);
 	}
 }
 
-char *expo_render(const struct report *rep, enum expo_format fmt, bool show_addresses,
-		  size_t *len)
+/* One per-ring counter family: its header before the first ring that has the count. */
+static void print_counter(FILE *f, enum expo_format fmt, const struct ring_counter *rc,
+			  const struct model_ring **rings, size_t nr, bool show_addresses)
 {
-	const struct ring_report **rings;
+	bool header = false;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		const struct model_count *c = field_at(rings[i], rc->count);
+		const char *method = rc->method ? *(char *const *)field_at(rings[i], rc->method)
+						: NULL;
+
+		if (!c->valid)
+			continue;
+		if (!header)
+			family(f, fmt, rc->name, "counter", NULL, rc->help);
+		header = true;
+		fprintf(f, "%s_total{", rc->name);
+		ring_labels(f, rings[i], show_addresses);
+		if (method) {
+			fputs(",method=\"", f);
+			print_label_value(f, method);
+			fputc('"', f);
+		}
+		fprintf(f, "} %llu\n", (unsigned long long)c->value);
+	}
+}
+
+/* CPU samples taken while a task held each ring's lock (sample backend). */
+static void print_held_samples(FILE *f, enum expo_format fmt, const struct model_run *run,
+			       const struct model_ring **rings, size_t nr, bool show_addresses)
+{
+	bool header = false;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		__u64 v;
+
+		if (!held_samples(run, rings[i], &v))
+			continue;
+		if (!header)
+			family(f, fmt, "uringlockstat_held_samples", "counter", NULL,
+			       "CPU samples taken while a task held the ring's uring_lock (sample "
+			       "backend).");
+		header = true;
+		fputs("uringlockstat_held_samples_total{", f);
+		ring_labels(f, rings[i], show_addresses);
+		fprintf(f, "} %llu\n", (unsigned long long)v);
+	}
+}
+
+/* The exact backend's acquisitions by kernel path. */
+static void print_paths(FILE *f, enum expo_format fmt, const struct model_ring **rings,
+			size_t nr, bool show_addresses)
+{
+	size_t i, p;
+
+	family(f, fmt, "uringlockstat_path_acquisitions", "counter", NULL,
+	       "uring_lock acquisitions by the kernel path that took the lock (exact backend).");
+	for (i = 0; i < nr; i++) {
+		for (p = 0; p < rings[i]->nr_paths; p++) {
+			fputs("uringlockstat_path_acquisitions_total{", f);
+			ring_labels(f, rings[i], show_addresses);
+			fputs(",path=\"", f);
+			print_label_value(f, rings[i]->paths[p].name);
+			fprintf(f, "\"} %llu\n",
+				(unsigned long long)rings[i]->paths[p].acquisitions);
+		}
+	}
+}
+
+/* Who blocks whom: sampled contention episodes by owner role and waiter path. */
+static void print_owner_matrix(FILE *f, enum expo_format fmt, const struct model_ring **rings,
+			       size_t nr, bool show_addresses)
+{
+	size_t i;
+	int role, p;
+
+	family(f, fmt, "uringlockstat_contended_sampled", "counter", NULL,
+	       "Sampled contention episodes (owner and waiter stack read in 1 of 8) by the lock "
+	       "owner's role and the waiter's kernel path.");
+	for (i = 0; i < nr; i++) {
+		for (role = 0; role < ROLE_COUNT && rings[i]->has_owner_matrix; role++) {
+			for (p = 0; p < PATH_COUNT; p++) {
+				__u64 n = rings[i]->owner_matrix[role][p];
+
+				if (!n)
+					continue;
+				fputs("uringlockstat_contended_sampled_total{", f);
+				ring_labels(f, rings[i], show_addresses);
+				fprintf(f, ",owner_role=\"%s\",waiter_path=\"%s\"} %llu\n",
+					owner_role_name(role), path_name(p), (unsigned long long)n);
+			}
+		}
+	}
+}
+
+char *expo_render_model(const struct run_model *m, enum expo_format fmt, bool show_addresses,
+			size_t *len)
+{
+	const struct model_run *run = &m->run;
+	const struct model_ring **rings;
 	size_t nr, i, c, nr_open = 0;
 	char *buf = NULL;
 	FILE *f;
-	int p;
 
-	rings = calloc(rep->nr_rings ? rep->nr_rings : 1, sizeof(*rings));
+	rings = calloc(run->nr_rings ? run->nr_rings : 1, sizeof(*rings));
 	if (!rings)
 		return NULL;
 	f = open_memstream(&buf, len);
@@ -384,70 +426,22 @@ char *expo_render(const struct report *rep, enum expo_format fmt, bool show_addr
 		free(rings);
 		return NULL;
 	}
-	nr = exposed_rings(rep, rings);
+	nr = exposed_rings(run, rings);
 	for (i = 0; i < nr; i++)
-		nr_open += rings[i]->open;
-	print_run(f, fmt, rep, nr_open, nr - nr_open);
-	for (c = 0; c < sizeof(ring_counters) / sizeof(ring_counters[0]); c++) {
-		const struct ring_counter *rc = &ring_counters[c];
-		bool header = false;
-
-		for (i = 0; i < nr; i++) {
-			const char *method = NULL;
-			__u64 v;
-
-			if (!rc->value(rep, rings[i], &v, &method))
-				continue;
-			if (!header)
-				family(f, fmt, rc->name, "counter", NULL, rc->help);
-			header = true;
-			fprintf(f, "%s_total{", rc->name);
-			ring_labels(f, rings[i], show_addresses);
-			if (method)
-				fprintf(f, ",method=\"%s\"", method);
-			fprintf(f, "} %llu\n", (unsigned long long)v);
-		}
-	}
-	if (exact_on(rep) && rep->paths_measured && nr) {
-		family(f, fmt, "uringlockstat_path_acquisitions", "counter", NULL,
-		       "uring_lock acquisitions by the kernel path that took the lock (exact "
-		       "backend).");
-		for (i = 0; i < nr; i++) {
-			for (p = 0; p < PATH_COUNT; p++) {
-				if (!rings[i]->paths[p].acquisitions)
-					continue;
-				fputs("uringlockstat_path_acquisitions_total{", f);
-				ring_labels(f, rings[i], show_addresses);
-				fprintf(f, ",path=\"%s\"} %llu\n", path_name(p),
-					(unsigned long long)rings[i]->paths[p].acquisitions);
-			}
-		}
-	}
-	if (rep->backends[BACKEND_CONTENTION].active && rep->waiter_paths && nr) {
-		int role;
-
-		family(f, fmt, "uringlockstat_contended_sampled", "counter", NULL,
-		       "Sampled contention episodes (owner and waiter stack read in 1 of 8) by the "
-		       "lock owner's role and the waiter's kernel path.");
-		for (i = 0; i < nr; i++) {
-			for (role = 0; role < ROLE_COUNT; role++) {
-				for (p = 0; p < PATH_COUNT; p++) {
-					if (!rings[i]->contended_by[role][p])
-						continue;
-					fputs("uringlockstat_contended_sampled_total{", f);
-					ring_labels(f, rings[i], show_addresses);
-					fprintf(f, ",owner_role=\"%s\",waiter_path=\"%s\"} %llu\n",
-						owner_role_name(role), path_name(p),
-						(unsigned long long)rings[i]->contended_by[role][p]);
-				}
-			}
-		}
-	}
+		nr_open += rings[i]->open_at_end.valid && rings[i]->open_at_end.value;
+	print_run(f, fmt, m, nr_open, nr - nr_open);
+	for (c = 0; c < sizeof(ring_counters) / sizeof(ring_counters[0]); c++)
+		print_counter(f, fmt, &ring_counters[c], rings, nr, show_addresses);
+	print_held_samples(f, fmt, run, rings, nr, show_addresses);
+	if (model_backend_on(m, backend_name(BACKEND_EXACT)) && m->paths_measured && nr)
+		print_paths(f, fmt, rings, nr, show_addresses);
+	if (nr && rings[0]->has_owner_matrix)
+		print_owner_matrix(f, fmt, rings, nr, show_addresses);
 	for (c = 0; c < sizeof(ring_histograms) / sizeof(ring_histograms[0]); c++) {
 		const struct ring_histogram *h = &ring_histograms[c];
+		__u64 total;
 
-		if (!rep->backends[h->backend].active || !nr ||
-		    (h->backend == BACKEND_EXACT && !rep->holds_measured))
+		if (!nr || !hist_of(rings[0], h->which, &total))
 			continue;
 		family(f, fmt, h->name, "histogram", "seconds", h->help);
 		for (i = 0; i < nr; i++)

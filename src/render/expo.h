@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "report.h"
+#include "model.h"
 
 /* Metric exposition formats. */
 enum expo_format {
@@ -16,12 +16,13 @@ enum expo_format {
 const char *expo_content_type(enum expo_format fmt);
 
 /*
- * The report as metric exposition text: one series per ring (labels pid, comm, fd, flags),
+ * The model of a run as metric exposition text: one series per ring (labels pid, comm, fd, flags),
  * counters, histograms in seconds, lost-event counters. Only what the run's backends measured
  * appears. Rings the caller marked expired are left out. Returns a malloc'd NUL-terminated
  * buffer (length in *len), or NULL when out of memory.
  */
-char *expo_render(const struct report *rep, enum expo_format fmt, bool show_addresses,
-		  size_t *len);
+char *expo_render_model(const struct run_model *m, enum expo_format fmt, bool show_addresses,
+			size_t *len);
+
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "folded.h"
 #include "flags.h"
+#include "report.h"
 
 static const char *const weight_names[] = {
 	[WEIGHT_COUNT] = "count", [WEIGHT_WAIT] = "wait", [WEIGHT_HOLD] = "hold",
@@ -42,12 +43,12 @@ const char *weight_unit(enum weight w)
 	return w <= WEIGHT_SAMPLES ? weight_units[w] : "?";
 }
 
-int weight_resolve(const struct report *rep, enum weight w, enum weight *out, char *why,
+int weight_resolve(const struct run_model *m, enum weight w, enum weight *out, char *why,
 		   size_t size)
 {
-	bool exact = report_exact_stacks(rep);
-	bool contention = rep->backends[BACKEND_CONTENTION].active && rep->kstacks;
-	bool sample = rep->backends[BACKEND_SAMPLE].active;
+	bool exact = m->exact_stacks;
+	bool contention = m->contention_stacks;
+	bool sample = model_backend_on(m, backend_name(BACKEND_SAMPLE));
 
 	if (w == WEIGHT_DEFAULT)
 		w = exact || contention ? WEIGHT_WAIT : WEIGHT_SAMPLES;
@@ -79,9 +80,9 @@ int weight_resolve(const struct report *rep, enum weight w, enum weight *out, ch
 	return 0;
 }
 
-__u64 stack_entry_value(const struct report *rep, const struct stack_entry *e, enum weight w)
+__u64 stack_entry_value(const struct run_model *m, const struct stack_entry *e, enum weight w)
 {
-	__u32 lock_kind = report_exact_stacks(rep) ? STACK_EXACT : STACK_CONTENDED;
+	__u32 lock_kind = m->exact_stacks ? STACK_EXACT : STACK_CONTENDED;
 
 	switch (w) {
 	case WEIGHT_COUNT:
@@ -121,18 +122,12 @@ static int append(char **buf, size_t *len, size_t *cap, const char *frame, const
 	return 0;
 }
 
-static bool several_processes(const struct report *rep)
+static bool several_processes(const struct model_run *run)
 {
-	__u32 first = 0;
 	size_t i;
 
-	/* Free slots (info.ctx 0) are no process's. */
-	for (i = 0; i < rep->nr_rings; i++) {
-		if (!rep->rings[i].info.ctx)
-			continue;
-		if (!first)
-			first = rep->rings[i].info.tgid;
-		else if (rep->rings[i].info.tgid != first)
+	for (i = 1; i < run->nr_rings; i++) {
+		if (run->rings[i].pid != run->rings[0].pid)
 			return true;
 	}
 	return false;
@@ -163,11 +158,12 @@ static size_t merge_lines(struct folded_line *lines, size_t n)
 	return kept + 1;
 }
 
-int folded_build(const struct report *rep, const struct stack_set *stacks, enum weight w,
-		 bool by_owner,
+int folded_build(const struct run_model *m, enum weight w, bool by_owner,
 		 struct folded_line **out, size_t *nr)
 {
-	bool with_pid = several_processes(rep);
+	static const struct stack_set none;
+	const struct stack_set *stacks = m->stacks ? m->stacks : &none;
+	bool with_pid = several_processes(&m->run);
 	struct folded_line *lines;
 	size_t i, n = 0;
 
@@ -178,29 +174,28 @@ int folded_build(const struct report *rep, const struct stack_set *stacks, enum 
 		return -ENOMEM;
 	for (i = 0; i < stacks->nr; i++) {
 		const struct stack_entry *e = &stacks->entries[i];
-		__u64 value = stack_entry_value(rep, e, w);
+		const struct model_ring *ring = model_ring_by_number(&m->run, e->slot);
+		__u64 value = stack_entry_value(m, e, w);
 		char *buf = NULL, first[320], flags[256];
 		size_t len = 0, cap = 0, f;
 		int err = 0;
 
 		if (!value)
 			continue;
-		if (e->slot < rep->nr_rings && rep->rings[e->slot].info.ctx) {
-			const struct ring_info *info = &rep->rings[e->slot].info;
-
-			setup_flags_str(info->setup_flags, "|", flags, sizeof(flags));
+		if (ring) {
+			setup_flags_str((__u32)ring->setup_flags.value, "|", flags, sizeof(flags));
 			if (with_pid)
-				snprintf(first, sizeof(first), "ring pid %u fd %d [%s]", info->tgid,
-					 info->fd, flags);
+				snprintf(first, sizeof(first), "ring pid %u fd %d [%s]",
+					 (unsigned int)ring->pid, ring->fd, flags);
 			else
-				snprintf(first, sizeof(first), "ring fd %d [%s]", info->fd, flags);
+				snprintf(first, sizeof(first), "ring fd %d [%s]", ring->fd, flags);
 		} else {
 			snprintf(first, sizeof(first), "pid %u", e->tgid);
 		}
 		err |= append(&buf, &len, &cap, first, "");
 		if (e->kind == STACK_SAMPLE)
-			err |= append(&buf, &len, &cap, e->slot < rep->nr_rings ? "uring_lock held"
-										 : "uring_lock not held", "");
+			err |= append(&buf, &len, &cap, e->slot != RING_SLOT_NONE
+								? "uring_lock held" : "uring_lock not held", "");
 		else
 			err |= append(&buf, &len, &cap, path_name(e->path), "");
 		if (by_owner && e->kind == STACK_CONTENDED)

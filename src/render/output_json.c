@@ -7,6 +7,8 @@
 #include "output.h"
 #include "flags.h"
 #include "stats.h"
+#include "fields.h"
+#include "model.h"
 
 static json_t *json_u64(__u64 v)
 {
@@ -73,50 +75,35 @@ static json_t *path_counts_json(const __u64 *by_path)
 	return o;
 }
 
-static json_t *flags_json(__u32 flags)
+/* The ring's setup flags by name: the model's '|'-joined names, split. */
+static json_t *flags_json(const char *flags)
 {
 	json_t *arr = json_array();
-	unsigned int bit;
+	const char *p = flags ? flags : "";
 
-	for (bit = 0; bit < 32; bit++) {
-		const char *name = setup_flag_name(bit);
-		char unknown[16];
+	while (*p) {
+		size_t n = strcspn(p, "|");
 
-		if (!(flags & (1u << bit)))
-			continue;
-		if (!name) {
-			snprintf(unknown, sizeof(unknown), "0x%x", 1u << bit);
-			name = unknown;
-		}
-		json_array_append_new(arr, json_string(name));
+		json_array_append_new(arr, json_stringn(p, n));
+		p += n + (p[n] == '|');
 	}
 	return arr;
 }
 
-static json_t *summary_json(const struct hist_summary *h)
+static json_t *summary_json(const struct model_summary *s)
 {
+	const struct hist_summary *h = &s->ns;
+
+	if (!s->valid)
+		return json_null();
 	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "total", json_u64(h->total), "count",
 			 json_u64(h->count), "p50", json_u64(h->p50), "p90", json_u64(h->p90),
 			 "p99", json_u64(h->p99), "max", json_u64(h->max));
 }
 
-static const char *source_name(__u32 source)
+static json_t *count_json(const struct model_count *c)
 {
-	switch (source) {
-	case RING_SOURCE_ITERATOR:
-		return "iterator";
-	case RING_SOURCE_CREATE:
-		return "io_uring_create";
-	case RING_SOURCE_LAZY:
-		return "event";
-	default:
-		return "unknown";
-	}
-}
-
-static bool counted(const struct report *rep, enum counter_figure figure)
-{
-	return rep->backends[BACKEND_COUNTERS].active && !(rep->counters_missing & figure);
+	return c->valid ? json_u64(c->value) : json_null();
 }
 
 /*
@@ -125,9 +112,9 @@ static bool counted(const struct report *rep, enum counter_figure figure)
  * its 95% interval; per path the owners' episodes and the estimate of all its contended
  * episodes (share times contended).
  */
-static json_t *owner_json(const struct ring_report *r)
+static json_t *owner_json(const struct model_ring *r)
 {
-	const __u64(*m)[PATH_COUNT] = (const __u64(*)[PATH_COUNT])r->contended_by;
+	const __u64(*m)[PATH_COUNT] = (const __u64(*)[PATH_COUNT])r->owner_matrix;
 	__u64 reads = owner_matrix_reads(m);
 	json_t *roles = json_object(), *by_path = json_object();
 	int role, p;
@@ -157,143 +144,163 @@ static json_t *owner_json(const struct ring_report *r)
 				    json_pack("{s:o,s:f,s:o,s:f,s:o}", "episodes", json_u64(n), "share",
 					      (double)n / (double)reads, "ci95", ci95_json(n, reads),
 					      "contended_estimate",
-					      (double)r->sum.contended * (double)n / (double)reads,
+					      (double)r->contended.value * (double)n / (double)reads,
 					      "owners", owners));
 	}
 	return json_pack("{s:i,s:o,s:o,s:o}", "owner_read_every", OWNER_SAMPLE_EVERY,
 			 "owner_reads", json_u64(reads), "roles", roles, "by_waiter_path", by_path);
 }
 
-static json_t *ring_json(const struct report *rep, const struct ring_report *r, bool addresses)
+/* The exact backend's figures per kernel path ({} when it did not run or without --paths). */
+static json_t *paths_json(const struct model_ring *r)
 {
-	const struct ring_stats *s = &r->sum;
-	bool contention = rep->backends[BACKEND_CONTENTION].active;
-	bool counters = rep->backends[BACKEND_COUNTERS].active;
-	bool exact = rep->backends[BACKEND_EXACT].active;
-	bool enters = counters && !rep->light;
-	struct hist_summary wait;
-	const char *sqes_method;
-	__u64 sqes, acq;
-	bool have_sqes = ring_sqes(rep, r, &sqes, &sqes_method);
-	double share;
-	json_t *o;
+	json_t *paths = json_object();
+	size_t i;
 
-	ring_wait_summary(r, &wait);
-	o = json_object();
-	json_object_set_new(o, "pid", json_integer(r->info.tgid));
-	json_object_set_new(o, "comm", json_text(r->info.comm));
-	json_object_set_new(o, "fd", json_integer(r->info.fd));
-	json_object_set_new(o, "flags", flags_json(r->info.setup_flags));
-	json_object_set_new(o, "setup_flags", json_integer(r->info.setup_flags));
-	json_object_set_new(o, "sq_entries", json_integer(r->info.sq_entries));
-	json_object_set_new(o, "cq_entries", json_integer(r->info.cq_entries));
-	json_object_set_new(o, "submitter_tid",
-			    r->submitter_tid ? json_integer(r->submitter_tid) : json_null());
-	json_object_set_new(o, "found_by", json_string(source_name(r->info.source)));
-	json_object_set_new(o, "open_at_end", json_boolean(r->open));
-	if (addresses)
-		json_object_set_new(o, "ctx", json_sprintf("0x%llx", (unsigned long long)r->info.ctx));
-	json_object_set_new(o, "sqes", have_sqes ? json_u64(sqes) : json_null());
-	json_object_set_new(o, "sqes_method", json_string(sqes_method));
-	/* SQ-head counts miss what a ring consumed after the last snapshot that saw it open. */
-	json_object_set_new(o, "sqes_complete",
-			    json_boolean(have_sqes && (strcmp(sqes_method, "sq_head") ||
-							(r->open && !r->no_fd) || r->ended)));
-	json_object_set_new(o, "enters", enters ? json_u64(s->enters) : json_null());
-	json_object_set_new(o, "enters_submit", enters ? json_u64(s->enters_submit) : json_null());
-	/* A counter whose hook could not run is not measured (its reason says why). */
-	json_object_set_new(o, "registers", counted(rep, COUNTER_REGISTERS) ?
-			    json_u64(s->registers) : json_null());
-	json_object_set_new(o, "local_work_runs", counted(rep, COUNTER_LOCAL_WORK) ?
-			    json_u64(s->local_work_runs) : json_null());
-	json_object_set_new(o, "task_work_runs", counted(rep, COUNTER_TASK_WORK) ?
-			    json_u64(s->task_work_runs) : json_null());
-	if (exact) {
-		json_object_set_new(o, "acquisitions", json_u64(s->acquisitions));
-		json_object_set_new(o, "acquisitions_method", json_string("exact"));
-	} else if (ring_acquisitions_inferred(rep, r, &acq)) {
-		json_object_set_new(o, "acquisitions", json_u64(acq));
-		json_object_set_new(o, "acquisitions_method", json_string("inferred"));
-	} else {
-		json_object_set_new(o, "acquisitions", json_null());
-		json_object_set_new(o, "acquisitions_method", json_null());
+	for (i = 0; i < r->nr_paths; i++) {
+		const struct model_path *p = &r->paths[i];
+
+		json_object_set_new(paths, p->name,
+				    json_pack("{s:o,s:o,s:o,s:o}", "acquisitions",
+					      json_u64(p->acquisitions), "contended",
+					      count_json(&p->contended), "wait_ns",
+					      count_json(&p->wait_ns), "hold_ns",
+					      count_json(&p->hold_ns)));
 	}
-	json_object_set_new(o, "contended", contention ? json_u64(s->contended) : json_null());
-	json_object_set_new(o, "spin", contention ? json_u64(s->spin) : json_null());
-	json_object_set_new(o, "sleep", contention ? json_u64(s->sleep) : json_null());
-	json_object_set_new(o, "interrupted", contention ? json_u64(s->interrupted) : json_null());
-	json_object_set_new(o, "wait_ns", contention ? summary_json(&wait) : json_null());
-	json_object_set_new(o, "wait_method", contention ? json_string("contended-only")
-							  : json_null());
-	json_object_set_new(o, "owner_samples", contention ? json_u64(s->owner_known) : json_null());
-	json_object_set_new(o, "owner_other_cpu_share",
-			    contention && ring_owner_other_cpu_share(r, &share) ? json_real(share)
-										: json_null());
-	json_object_set_new(o, "owner_other_cpu_share_ci95",
-			    contention ? ci95_json(s->owner_other_cpu, s->owner_known) : json_null());
-	if (rep->backends[BACKEND_SAMPLE].active) {
-		__u64 elided = lock_samples_elided(r->lock_samples_path);
+	return paths;
+}
 
-		json_object_set_new(o, "sampled_lock_samples_by_path",
-				    path_counts_json(r->lock_samples_path));
-		json_object_set_new(o, "sampled_elided_lock_share",
-				    rep->samples ? json_real((double)elided / rep->samples)
-						 : json_null());
-		json_object_set_new(o, "sampled_elided_lock_share_ci95",
-				    ci95_json(elided, rep->samples));
-	} else {
-		json_object_set_new(o, "sampled_lock_samples_by_path", json_null());
-		json_object_set_new(o, "sampled_elided_lock_share", json_null());
-		json_object_set_new(o, "sampled_elided_lock_share_ci95", json_null());
+/*
+ * One field of the table (src/model/fields.c) of obj, a ring or a run: run is the run it
+ * belongs to (the run's samples and frequency), ring the ring or NULL.
+ */
+static json_t *top_json(const struct field *f, const struct run_model *m,
+		       const struct model_run *run);
+
+static json_t *field_json(const struct field *f, const void *obj, const struct model_run *run,
+			  const struct model_ring *ring, const struct run_model *m)
+{
+	const bool *valid = field_at(obj, f->off);
+	const __u64 *by_path = field_at(obj, f->off2);
+	bool samples = run->samples.valid && run->samples.value;
+	/* Only the FK_ELIDED kinds have their path counts at off2. */
+	bool elided_kind = f->kind == FK_ELIDED || f->kind == FK_ELIDED_SHARE ||
+			   f->kind == FK_ELIDED_CI95;
+	__u64 elided = elided_kind ? lock_samples_elided(by_path) : 0;
+	double lo, hi;
+	json_t *arr;
+	int p;
+
+	switch (f->kind) {
+	case FK_INT:
+		return json_integer(*(const int *)field_at(obj, f->off));
+	case FK_COUNT:
+		return count_json(field_at(obj, f->off));
+	case FK_BOOL: {
+		const struct model_bool *b = field_at(obj, f->off);
+
+		return b->valid ? json_boolean(b->value) : json_null();
 	}
-	json_object_set_new(o, "contention_by_owner",
-			    contention && rep->waiter_paths ? owner_json(r) : json_null());
-	/* Each sample stands for 1/freq of CPU time spent by a task holding the lock. */
-	json_object_set_new(o, "sampled_hold_ns",
-			    rep->backends[BACKEND_SAMPLE].active && rep->freq_hz
-				    ? json_u64(r->samples_held * (1000000000ull / rep->freq_hz))
-				    : json_null());
-	{
-		double lo, hi;
+	case FK_STRING: {
+		const char *text = *(char *const *)field_at(obj, f->off);
 
-		json_object_set_new(o, "sampled_hold_ns_ci95",
-				    rep->backends[BACKEND_SAMPLE].active &&
-				    sampled_hold_ci95(r->samples_held, rep->samples, rep->freq_hz,
-						      &lo, &hi)
-					    ? json_pack("[f,f]", lo, hi) : json_null());
+		return text ? json_text(text) : json_null();
 	}
-	if (exact) {
-		struct hist_summary hold, acquire_wait;
-		bool timed = rep->holds_measured;
-		json_t *paths = json_object();
-		int p;
+	case FK_SUMMARY:
+		return summary_json(field_at(obj, f->off));
+	case FK_SHARE:
+		return *valid ? json_real(*(const double *)field_at(obj, f->off2)) : json_null();
+	case FK_PATH_COUNTS:
+		return *valid ? path_counts_json(by_path) : json_null();
+	case FK_FLAGS:
+		return flags_json(*(char *const *)field_at(obj, f->off));
+	case FK_PATHS:
+		return paths_json(ring);
+	case FK_OWNER_MATRIX:
+		return *valid ? owner_json(ring) : json_null();
+	case FK_CONST:
+		return json_string(f->text);
+	case FK_CI95: {
+		const struct model_count *k = field_at(obj, f->off), *n = field_at(obj, f->off2);
 
-		ring_hold_summary(r, &hold);
-		ring_acquire_wait_summary(r, &acquire_wait);
-		/* Without --holds: counted, not timed, and trylocks not told apart. */
-		json_object_set_new(o, "hold_ns", timed ? summary_json(&hold) : json_null());
-		json_object_set_new(o, "acquire_wait_ns",
-				    timed ? summary_json(&acquire_wait) : json_null());
-		json_object_set_new(o, "handoffs", json_u64(s->handoffs));
-		json_object_set_new(o, "trylocks", timed ? json_u64(s->trylocks) : json_null());
-		json_object_set_new(o, "trylocks_failed",
-				    timed ? json_u64(s->trylocks_failed) : json_null());
-		for (p = 0; p < PATH_COUNT && rep->paths_measured; p++) {
-			const struct path_totals *t = &r->paths[p];
-
-			if (!t->acquisitions)
-				continue;
-			json_object_set_new(paths, path_name(p),
-					    json_pack("{s:o,s:n,s:o,s:o}", "acquisitions",
-						      json_u64(t->acquisitions), "contended",
-						      "wait_ns", timed ? json_u64(t->wait_ns) : json_null(),
-						      "hold_ns", timed ? json_u64(t->hold_ns) : json_null()));
+		return k->valid && n->valid ? ci95_json(k->value, n->value) : json_null();
+	}
+	case FK_ELIDED:
+		return *valid ? json_u64(elided) : json_null();
+	case FK_ELIDED_SHARE:
+		return *valid && samples ? json_real((double)elided / run->samples.value)
+					 : json_null();
+	case FK_ELIDED_CI95:
+		return *valid && run->samples.valid ? ci95_json(elided, run->samples.value)
+						    : json_null();
+	case FK_ELIDED_PATHS:
+		arr = json_array();
+		for (p = 0; p < PATH_COUNT; p++) {
+			if (path_elided(p))
+				json_array_append_new(arr, json_string(path_name(p)));
 		}
-		json_object_set_new(o, "paths", paths);
-	} else {
-		json_object_set_new(o, "hold_ns", json_null());
-		json_object_set_new(o, "handoffs", json_null());
-		json_object_set_new(o, "paths", json_object());
+		return arr;
+	case FK_U64:
+		return json_u64(*(const __u64 *)field_at(obj, f->off));
+	case FK_FLAG:
+		return json_boolean(*(const bool *)field_at(obj, f->off));
+	case FK_SCHEMA:
+	case FK_CLOCK:
+	case FK_TARGET:
+	case FK_BACKENDS:
+	case FK_OPT_INS:
+	case FK_LOST:
+	case FK_OVERHEAD:
+	case FK_PROGRAMS:
+	case FK_SAMPLED:
+	case FK_RINGS:
+	case FK_REPEATS:
+		return top_json(f, m, field_at(obj, f->off));
+	case FK_HOLD_CI95: {
+		const struct model_count *held_ns = field_at(obj, f->off);
+		__u64 period = model_period_ns(run);
+
+		return held_ns->valid && period &&
+		       sampled_hold_ci95(held_ns->value / period, run->samples.value,
+					 (__u32)run->freq_hz.value, &lo, &hi)
+			       ? json_pack("[f,f]", lo, hi) : json_null();
+	}
+	}
+	return json_null();
+}
+
+/* Is the field written? Some are left out rather than null (see fields.h). */
+static bool field_written(const struct field *f, const void *obj, const struct model_ring *ring,
+			  const struct run_model *m)
+{
+	if ((f->flags & FIELD_EXACT) && !(ring && ring->exact))
+		return false;
+	if ((f->flags & FIELD_IF_SET) && !*(char *const *)field_at(obj, f->off))
+		return false;
+	if (f->kind == FK_PROGRAMS)
+		return m->has_programs;
+	if (f->kind == FK_REPEATS)
+		return m->nr_repeats != 0;
+	return true;
+}
+
+/* The fields of a table, in its order, as an object (m: the model they belong to). */
+static json_t *fields_json(const struct field *table, size_t nr, const void *obj,
+			   const struct model_run *run, const struct model_ring *ring,
+			   const struct run_model *m)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		const struct field *f = &table[i];
+
+		if (!field_written(f, obj, ring, m))
+			continue;
+		/* "repeat", how many, goes with "repeats". */
+		if (f->kind == FK_REPEATS)
+			json_object_set_new(o, "repeat", json_integer((json_int_t)m->nr_repeats));
+		json_object_set_new(o, f->key, field_json(f, obj, run, ring, m));
 	}
 	return o;
 }
@@ -304,16 +311,18 @@ static json_t *ring_json(const struct report *rep, const struct ring_report *r, 
  * target's CPU time: every one of these but measured and reason is null when not measured.
  * Then the snapshots: how many, and the profiler's CPU time in them (total and the most).
  */
-static json_t *overhead_json(const struct report *rep)
+static json_t *overhead_json(const struct overhead *o, __u64 duration_ns)
 {
-	const struct overhead *o = &rep->overhead;
-	double secs = rep->duration_ns / 1e9;
+	double secs = duration_ns / 1e9;
 	json_t *j, *snap;
 
+	/* The target's CPU time is known without the programs' run times. */
 	if (!o->measured)
-		j = json_pack("{s:b,s:s,s:n,s:n,s:n,s:n,s:n,s:n,s:n}", "measured", 0, "reason",
+		j = json_pack("{s:b,s:s,s:n,s:n,s:n,s:n,s:o,s:o,s:n}", "measured", 0, "reason",
 			      o->why[0] ? o->why : "not measured", "bpf_runs", "bpf_run_ns",
-			      "ns_per_run", "bpf_ns_per_s", "target_cpu_ns", "target_cpu_source",
+			      "ns_per_run", "bpf_ns_per_s", "target_cpu_ns",
+			      o->target_cpu_ns ? json_u64(o->target_cpu_ns) : json_null(),
+			      "target_cpu_source", json_text(o->target_cpu_source),
 			      "share_of_target_cpu");
 	else
 		j = json_pack("{s:b,s:n,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "measured", 1, "reason",
@@ -336,105 +345,135 @@ static json_t *overhead_json(const struct report *rep)
 	return j;
 }
 
-/*
- * The sample backend's estimates: the lock share, and its samples by the kernel path that
- * called the lock code, with their sum on the paths SINGLE_ISSUER elision removes.
- */
-static json_t *sampled_json(const struct report *rep)
+/* The target: the process or every one, the command, and the run's exit status. */
+static json_t *target_json(const struct run_model *m)
 {
-	json_t *by_path = path_counts_json(rep->lock_samples_path), *elided_paths = json_array();
-	__u64 elided = lock_samples_elided(rep->lock_samples_path);
-	int p;
+	json_t *target = json_object();
 
-	for (p = 0; p < PATH_COUNT; p++) {
-		if (path_elided(p))
-			json_array_append_new(elided_paths, json_string(path_name(p)));
-	}
-	return json_pack("{s:o,s:o,s:o,s:o,s:i,s:s,s:o,s:o,s:o,s:o,s:o}", "samples",
-			 json_u64(rep->samples), "lock_samples", json_u64(rep->lock_samples),
-			 "lock_share",
-			 rep->samples ? json_real((double)rep->lock_samples / rep->samples)
-				      : json_null(),
-			 "lock_share_ci95", ci95_json(rep->lock_samples, rep->samples), "freq_hz",
-			 rep->freq_hz, "method", "sampled estimate", "lock_samples_by_path", by_path,
-			 "elided_paths", elided_paths, "elided_lock_samples", json_u64(elided),
-			 "elided_lock_share",
-			 rep->samples ? json_real((double)elided / rep->samples) : json_null(),
-			 "elided_lock_share_ci95", ci95_json(elided, rep->samples));
-}
-
-json_t *report_to_json(const struct report *rep, bool addresses)
-{
-	json_t *root = json_object(), *backends = json_object(), *lost = json_object();
-	json_t *rings = json_array(), *target = json_object();
-	struct lost_count lost_counts[LOST_COUNTERS];
-	size_t i, nr_lost;
-	int id;
-
-	json_object_set_new(root, "schema", json_string(REPORT_SCHEMA));
-	json_object_set_new(root, "kernel", json_text(rep->kernel));
-	json_object_set_new(root, "label", rep->label[0] ? json_text(rep->label) : json_null());
-	json_object_set_new(root, "duration_ns", json_u64(rep->duration_ns));
-	json_object_set_new(root, "clock",
-			    json_string(rep->clock_instructions ? "instructions" : "wall"));
-	json_object_set_new(root, "partial", json_boolean(rep->partial));
-	json_object_set_new(root, "partial_reason",
-			    rep->partial ? json_text(rep->partial_reason) : json_null());
-	if (rep->target_all)
+	if (m->target_all)
 		json_object_set_new(target, "all", json_true());
 	else
-		json_object_set_new(target, "pid", json_integer(rep->target_pid));
-	if (rep->target_command[0])
-		json_object_set_new(target, "command", json_text(rep->target_command));
-	json_object_set_new(target, "exit_status",
-			    rep->exit_status >= 0 ? json_integer(rep->exit_status) : json_null());
-	json_object_set_new(root, "target", target);
-	for (id = 0; id < BACKEND_COUNT; id++)
-		json_object_set_new(backends, backend_name(id),
-				    json_pack("{s:b,s:s}", "active", rep->backends[id].active,
-					      "reason", rep->backends[id].reason));
-	json_object_set_new(root, "backends", backends);
-	/* Figures left out for their cost: the option that adds each, and what it costs. */
-	{
-		json_t *opt_in = json_array();
+		json_object_set_new(target, "pid", count_json(&m->target_pid));
+	if (m->target_command)
+		json_object_set_new(target, "command", json_text(m->target_command));
+	json_object_set_new(target, "exit_status", count_json(&m->run.exit_status));
+	return target;
+}
 
-		for (i = 0; i < rep->nr_opt_ins; i++)
-			json_array_append_new(opt_in, json_pack("{s:o,s:o,s:o}", "figure",
-				json_text(rep->opt_ins[i].figure), "option",
-				json_text(rep->opt_ins[i].option), "cost",
-				json_text(rep->opt_ins[i].cost)));
-		json_object_set_new(root, "opt_in", opt_in);
-	}
-	nr_lost = report_lost(rep, lost_counts);
-	for (i = 0; i < nr_lost; i++)
-		json_object_set_new(lost, lost_counts[i].name, json_u64(lost_counts[i].value));
-	json_object_set_new(root, "lost", lost);
-	if (rep->backends[BACKEND_SAMPLE].active && rep->freq_hz)
-		json_object_set_new(root, "sampled", sampled_json(rep));
-	else
-		json_object_set_new(root, "sampled", json_null());
-	json_object_set_new(root, "overhead", overhead_json(rep));
-	if (rep->prog_stats) {
-		json_t *programs = json_object();
+static json_t *backends_json(const struct run_model *m)
+{
+	json_t *backends = json_object();
+	size_t i;
 
-		for (i = 0; i < rep->nr_programs; i++) {
-			const struct program_cost *c = &rep->programs[i];
+	for (i = 0; i < m->nr_backends; i++)
+		json_object_set_new(backends, m->backends[i].name,
+				    json_pack("{s:b,s:o}", "active", m->backends[i].active,
+					      "reason", json_text(m->backends[i].reason ?
+								  m->backends[i].reason : "")));
+	return backends;
+}
 
-			json_object_set_new(programs, c->name,
-					    json_pack("{s:o,s:o,s:o,s:o}", "runs", json_u64(c->runs),
-						      "run_ns", json_u64(c->run_ns), "ns_per_run",
-						      c->runs ? json_real((double)c->run_ns / c->runs)
-							      : json_null(),
-						      "misses", json_u64(c->misses)));
-		}
-		json_object_set_new(root, "programs", programs);
+/* Figures left out for their cost: the option that adds each, and what it costs. */
+static json_t *opt_in_json(const struct run_model *m)
+{
+	json_t *opt_in = json_array();
+	size_t i;
+
+	for (i = 0; i < m->nr_opt_ins; i++)
+		json_array_append_new(opt_in, json_pack("{s:o,s:o,s:o}", "figure",
+				      json_text(m->opt_ins[i].figure), "option",
+				      json_text(m->opt_ins[i].option), "cost",
+				      json_text(m->opt_ins[i].cost)));
+	return opt_in;
+}
+
+static json_t *lost_json(const struct run_model *m)
+{
+	json_t *lost = json_object();
+	size_t i;
+
+	for (i = 0; i < m->nr_lost; i++)
+		json_object_set_new(lost, m->lost[i].name, json_u64(m->lost[i].value));
+	return lost;
+}
+
+static json_t *programs_json(const struct run_model *m)
+{
+	json_t *programs = json_object();
+	size_t i;
+
+	for (i = 0; i < m->nr_programs; i++) {
+		const struct model_program *c = &m->programs[i];
+
+		json_object_set_new(programs, c->name,
+				    json_pack("{s:o,s:o,s:o,s:o}", "runs", json_u64(c->runs),
+					      "run_ns", json_u64(c->run_ns), "ns_per_run",
+					      c->runs ? json_real((double)c->run_ns / c->runs)
+						      : json_null(),
+					      "misses", json_u64(c->misses)));
 	}
-	for (i = 0; i < rep->nr_rings; i++) {
-		if (rep->rings[i].info.ctx)
-			json_array_append_new(rings, ring_json(rep, &rep->rings[i], addresses));
+	return programs;
+}
+
+static json_t *rings_json(const struct model_run *run, const struct run_model *m)
+{
+	json_t *rings = json_array();
+	size_t i;
+
+	for (i = 0; i < run->nr_rings; i++)
+		json_array_append_new(rings, fields_json(ring_fields, nr_ring_fields,
+							 &run->rings[i], run, &run->rings[i], m));
+	return rings;
+}
+
+static json_t *repeats_json(const struct run_model *m)
+{
+	json_t *repeats = json_array();
+	size_t i;
+
+	for (i = 0; i < m->nr_repeats; i++)
+		json_array_append_new(repeats, fields_json(repeat_fields, nr_repeat_fields,
+							   &m->repeats[i], &m->repeats[i], NULL, m));
+	return repeats;
+}
+
+/* The fields of the top level and of repeats that hold objects of their own. */
+static json_t *top_json(const struct field *f, const struct run_model *m,
+		       const struct model_run *run)
+{
+	switch (f->kind) {
+	case FK_SCHEMA:
+		return json_string(f->text);
+	case FK_CLOCK:
+		return json_string(m->clock_instructions ? "instructions" : "wall");
+	case FK_TARGET:
+		return target_json(m);
+	case FK_BACKENDS:
+		return backends_json(m);
+	case FK_OPT_INS:
+		return opt_in_json(m);
+	case FK_LOST:
+		return lost_json(m);
+	case FK_OVERHEAD:
+		return overhead_json(&m->overhead, m->run.duration_ns);
+	case FK_PROGRAMS:
+		return programs_json(m);
+	case FK_SAMPLED:
+		/* The sample backend's estimates (sampled_fields), null when it did not sample. */
+		return run->has_sampled ? fields_json(sampled_fields, nr_sampled_fields, run, run,
+						      NULL, m) : json_null();
+	case FK_RINGS:
+		return rings_json(run, m);
+	case FK_REPEATS:
+		return repeats_json(m);
+	default:
+		return json_null();
 	}
-	json_object_set_new(root, "rings", rings);
-	return root;
+}
+
+json_t *model_to_json(const struct run_model *m)
+{
+	return fields_json(report_fields, nr_report_fields, m, &m->run, NULL, m);
 }
 
 int output_check_writable(const char *path, char *err, size_t err_size)
@@ -456,13 +495,4 @@ static int dump_json(FILE *f, void *root)
 int json_write_out(json_t *root, struct out_file *out)
 {
 	return out_write(out, dump_json, root);
-}
-
-int report_write_json(const struct report *rep, const char *path, bool addresses)
-{
-	json_t *root = report_to_json(rep, addresses);
-	int ret = atomic_write(path, dump_json, root);
-
-	json_decref(root);
-	return ret;
 }

@@ -18,6 +18,7 @@
 #include "flags.h"
 #include "folded.h"
 #include "pprof.h"
+#include "report.h"
 
 /* Value columns, in the order of Profile.sample_type (the count first, as pprof advises). */
 enum column {
@@ -227,38 +228,37 @@ static const char *kind_name(__u32 kind)
 }
 
 /* Value columns of an entry, weighed as in the flame graphs; false if all are 0. */
-static bool entry_values(const struct report *rep, const struct stack_entry *e, int64_t *v)
+static bool entry_values(const struct run_model *m, const struct stack_entry *e, int64_t *v)
 {
-	v[COL_CONTENTIONS] = stack_entry_value(rep, e, WEIGHT_COUNT);
-	v[COL_DELAY] = stack_entry_value(rep, e, WEIGHT_WAIT);
-	v[COL_HOLD] = stack_entry_value(rep, e, WEIGHT_HOLD);
-	v[COL_SAMPLES] = stack_entry_value(rep, e, WEIGHT_SAMPLES);
+	v[COL_CONTENTIONS] = stack_entry_value(m, e, WEIGHT_COUNT);
+	v[COL_DELAY] = stack_entry_value(m, e, WEIGHT_WAIT);
+	v[COL_HOLD] = stack_entry_value(m, e, WEIGHT_HOLD);
+	v[COL_SAMPLES] = stack_entry_value(m, e, WEIGHT_SAMPLES);
 	return v[COL_CONTENTIONS] || v[COL_DELAY] || v[COL_HOLD] || v[COL_SAMPLES];
 }
 
-static int add_labels(struct pprof *p, const struct report *rep, const struct stack_entry *e,
+static int add_labels(struct pprof *p, const struct run_model *m, const struct stack_entry *e,
 		      Sample *s)
 {
-	bool ring = e->slot < rep->nr_rings && rep->rings[e->slot].info.ctx;
+	const struct model_ring *ring = model_ring_by_number(&m->run, e->slot);
 	int err = 0;
 
 	err |= add_label(p, s, "kind", kind_name(e->kind), 0);
-	err |= add_label(p, s, "pid", NULL, ring ? rep->rings[e->slot].info.tgid : e->tgid);
+	err |= add_label(p, s, "pid", NULL, ring ? (__u32)ring->pid : e->tgid);
 	if (ring) {
-		const struct ring_info *info = &rep->rings[e->slot].info;
-		char flags[256], name[320], comm[sizeof(info->comm) + 1];
+		char flags[256], name[320];
 
-		setup_flags_str(info->setup_flags, "|", flags, sizeof(flags));
-		snprintf(name, sizeof(name), "pid %u fd %d [%s]", info->tgid, info->fd, flags);
+		setup_flags_str((__u32)ring->setup_flags.value, "|", flags, sizeof(flags));
+		snprintf(name, sizeof(name), "pid %u fd %d [%s]", (unsigned int)ring->pid, ring->fd,
+			 flags);
 		err |= add_label(p, s, "ring", name, 0);
-		err |= add_label(p, s, "fd", NULL, info->fd);
-		snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(info->comm), info->comm);
-		if (comm[0])
-			err |= add_label(p, s, "comm", comm, 0);
+		err |= add_label(p, s, "fd", NULL, ring->fd);
+		if (ring->comm && ring->comm[0])
+			err |= add_label(p, s, "comm", ring->comm, 0);
 	}
 	if (e->kind == STACK_SAMPLE)
-		err |= add_label(p, s, "uring_lock",
-				 e->slot < rep->nr_rings ? "held" : "not held", 0);
+		err |= add_label(p, s, "uring_lock", e->slot != RING_SLOT_NONE ? "held" : "not held",
+				 0);
 	else
 		err |= add_label(p, s, "path", path_name(e->path), 0);
 	/* Contended stacks: who held the lock (read in the sampled episodes). */
@@ -267,14 +267,14 @@ static int add_labels(struct pprof *p, const struct report *rep, const struct st
 	return err ? -ENOMEM : 0;
 }
 
-static int add_sample(struct pprof *p, const struct report *rep, const struct stack_entry *e,
+static int add_sample(struct pprof *p, const struct run_model *m, const struct stack_entry *e,
 		      bool show_addresses)
 {
 	struct pp_sample *ps = &p->samples[p->nr_samples];
 	Sample *s = &ps->msg;
 	size_t f, i;
 
-	if (!entry_values(rep, e, ps->values))
+	if (!entry_values(m, e, ps->values))
 		return 0;
 	perftools__profiles__sample__init(s);
 	s->value = ps->values;
@@ -299,7 +299,7 @@ static int add_sample(struct pprof *p, const struct report *rep, const struct st
 		s->location_id[s->n_location_id++] = id;
 	}
 	p->nr_loc_ids += s->n_location_id;
-	if (add_labels(p, rep, e, s))
+	if (add_labels(p, m, e, s))
 		return -ENOMEM;
 	p->nr_samples++;
 	return 0;
@@ -321,9 +321,9 @@ static void pprof_free(struct pprof *p)
 }
 
 /* The user mapping's name: the command's program, else a placeholder. */
-static void user_mapping_name(const struct report *rep, char *buf, size_t size)
+static void user_mapping_name(const struct run_model *m, char *buf, size_t size)
 {
-	const char *cmd = rep->target_command;
+	const char *cmd = m->target_command ? m->target_command : "";
 	size_t len = strcspn(cmd, " ");
 
 	if (!len) {
@@ -334,18 +334,18 @@ static void user_mapping_name(const struct report *rep, char *buf, size_t size)
 }
 
 /* Free-form text that pprof shows with -comments. */
-static int add_comments(struct pprof *p, const struct report *rep, int64_t *ids, size_t *nr)
+static int add_comments(struct pprof *p, const struct run_model *m, int64_t *ids, size_t *nr)
 {
-	bool exact = report_exact_stacks(rep);
+	bool exact = m->exact_stacks;
 	char text[4][512];
 	size_t i, n = 0;
 
 	snprintf(text[n++], sizeof(text[0]), "uringlockstat: io_uring ctx->uring_lock, kernel %s",
-		 rep->kernel);
-	if (rep->target_command[0])
-		snprintf(text[n++], sizeof(text[0]), "command: %s", rep->target_command);
-	if (rep->label[0])
-		snprintf(text[n++], sizeof(text[0]), "label: %s", rep->label);
+		 m->kernel ? m->kernel : "");
+	if (m->target_command)
+		snprintf(text[n++], sizeof(text[0]), "command: %s", m->target_command);
+	if (m->label)
+		snprintf(text[n++], sizeof(text[0]), "label: %s", m->label);
 	snprintf(text[n++], sizeof(text[0]), "contentions and delay: %s",
 		 exact ? "every acquisition and its wait (exact backend)"
 		       : "contended acquisitions and their wait (contention backend)");
@@ -408,7 +408,7 @@ static int write_gz(FILE *f, void *arg)
 }
 
 /* Everything but the samples and locations, which point into p. */
-static int build_profile(struct pprof *p, const struct report *rep, Profile *profile,
+static int build_profile(struct pprof *p, const struct run_model *m, Profile *profile,
 			 ValueType *types, ValueType **type_ptrs, ValueType *period_type,
 			 Mapping *maps, Mapping **map_ptrs, int64_t *comments)
 {
@@ -430,14 +430,14 @@ static int build_profile(struct pprof *p, const struct report *rep, Profile *pro
 	profile->sample_type = type_ptrs;
 
 	/* delay when a lock backend recorded stacks, else samples (as --weight's default). */
-	if (weight_resolve(rep, WEIGHT_DEFAULT, &w, why, sizeof(why)) || w != WEIGHT_SAMPLES)
+	if (weight_resolve(m, WEIGHT_DEFAULT, &w, why, sizeof(why)) || w != WEIGHT_SAMPLES)
 		w = WEIGHT_WAIT;
 	profile->default_sample_type = types[w == WEIGHT_SAMPLES ? COL_SAMPLES : COL_DELAY].type;
 	perftools__profiles__value_type__init(period_type);
-	if (w == WEIGHT_SAMPLES && rep->freq_hz) {
+	if (w == WEIGHT_SAMPLES && model_period_ns(&m->run)) {
 		ids[0] = str_id(p, "cpu");
 		ids[1] = str_id(p, "nanoseconds");
-		profile->period = 1000000000ll / rep->freq_hz;
+		profile->period = (int64_t)model_period_ns(&m->run);
 	} else {
 		ids[0] = str_id(p, "contentions");
 		ids[1] = str_id(p, "count");
@@ -447,7 +447,7 @@ static int build_profile(struct pprof *p, const struct report *rep, Profile *pro
 	period_type->unit = ids[1];
 	profile->period_type = period_type;
 
-	user_mapping_name(rep, user_name, sizeof(user_name));
+	user_mapping_name(m, user_name, sizeof(user_name));
 	ids[0] = str_id(p, user_name);
 	ids[1] = str_id(p, "[kernel.kallsyms]");
 	for (i = 0; i < 2; i++) {
@@ -462,24 +462,24 @@ static int build_profile(struct pprof *p, const struct report *rep, Profile *pro
 	profile->mapping = map_ptrs;
 	if (ids[0] < 0 || ids[1] < 0 || period_type->type < 0 || period_type->unit < 0)
 		return -ENOMEM;
-	return add_comments(p, rep, comments, &profile->n_comment);
+	return add_comments(p, m, comments, &profile->n_comment);
 }
 
-int pprof_write(const char *path, const struct report *rep, const struct stack_set *stacks,
-		bool show_addresses)
+int pprof_write(const char *path, const struct run_model *m, bool show_addresses)
 {
 	struct out_file out;
 	int ret = out_open(&out, path, NULL, 0);
 
 	if (!ret)
-		ret = pprof_write_out(&out, rep, stacks, show_addresses);
+		ret = pprof_write_out(&out, m, show_addresses);
 	out_close(&out);
 	return ret;
 }
 
-int pprof_write_out(struct out_file *out, const struct report *rep,
-		    const struct stack_set *stacks, bool show_addresses)
+int pprof_write_out(struct out_file *out, const struct run_model *m, bool show_addresses)
 {
+	static const struct stack_set none;
+	const struct stack_set *stacks = m->stacks ? m->stacks : &none;
 	Profile profile = PERFTOOLS__PROFILES__PROFILE__INIT;
 	ValueType types[NR_COLUMNS], *type_ptrs[NR_COLUMNS], period_type;
 	Mapping maps[2], *map_ptrs[2];
@@ -493,7 +493,7 @@ int pprof_write_out(struct out_file *out, const struct report *rep,
 	struct timespec now;
 	int ret = -ENOMEM;
 
-	p.nr_columns = rep->backends[BACKEND_SAMPLE].active ? NR_COLUMNS : COL_SAMPLES;
+	p.nr_columns = model_backend_on(m, backend_name(BACKEND_SAMPLE)) ? NR_COLUMNS : COL_SAMPLES;
 	for (i = 0; i < stacks->nr; i++)
 		frames += stacks->entries[i].nr_kframes + stacks->entries[i].nr_uframes;
 	p.cap_locs = frames;
@@ -504,10 +504,10 @@ int pprof_write_out(struct out_file *out, const struct report *rep,
 	if (!p.locs || !p.loc_ids || !p.samples || str_id(&p, "") != 0)
 		goto out;
 	for (i = 0; i < stacks->nr; i++) {
-		if (add_sample(&p, rep, &stacks->entries[i], show_addresses))
+		if (add_sample(&p, m, &stacks->entries[i], show_addresses))
 			goto out;
 	}
-	if (build_profile(&p, rep, &profile, types, type_ptrs, &period_type, maps, map_ptrs,
+	if (build_profile(&p, m, &profile, types, type_ptrs, &period_type, maps, map_ptrs,
 			  comments))
 		goto out;
 	profile.comment = comments;
@@ -533,8 +533,8 @@ int pprof_write_out(struct out_file *out, const struct report *rep,
 	profile.string_table = p.strs;
 	clock_gettime(CLOCK_REALTIME, &now);
 	profile.time_nanos = (int64_t)now.tv_sec * 1000000000ll + now.tv_nsec -
-			     (int64_t)rep->duration_ns;
-	profile.duration_nanos = rep->duration_ns;
+			     (int64_t)m->run.duration_ns;
+	profile.duration_nanos = (int64_t)m->run.duration_ns;
 
 	ret = encode(&profile, &gz, &gz_size);
 	if (!ret)

@@ -11,7 +11,4 @@
  */
 int cmd_report(int argc, char **argv);
 
-/* The text report of a saved run (every run of a --repeat report). */
-void saved_report_print(FILE *out, const struct saved_report *rep);
-
 #endif

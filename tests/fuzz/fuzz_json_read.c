@@ -17,7 +17,7 @@
 #include "compare_metrics.h"
 #include "compare_print.h"
 #include "json_read.h"
-#include "report_cmd.h"
+#include "output.h"
 
 static FILE *sink;
 
@@ -29,18 +29,18 @@ static void check_error(const char *err)
 	}
 }
 
-static bool parse(const uint8_t *data, size_t size, struct saved_report *rep)
+static bool parse(const uint8_t *data, size_t size, struct run_model *rep)
 {
 	char err[512] = "";
 
-	if (saved_report_parse((const char *)data, size, "fuzz", rep, err, sizeof(err))) {
+	if (model_parse_json((const char *)data, size, "fuzz", rep, err, sizeof(err))) {
 		check_error(err);
 		return false;
 	}
 	return true;
 }
 
-static void compare(const struct saved_report *base, const struct saved_report *new, bool same)
+static void compare(const struct run_model *base, const struct run_model *new, bool same)
 {
 	struct cmp_options o;
 	struct cmp_result res;
@@ -64,7 +64,7 @@ static void compare(const struct saved_report *base, const struct saved_report *
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *nul = memchr(data, '\0', size);
-	struct saved_report a, b;
+	struct run_model a, b;
 
 	if (!sink)
 		sink = fopen("/dev/null", "w");
@@ -73,17 +73,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!nul) {
 		if (!parse(data, size, &a))
 			return 0;
-		saved_report_print(sink, &a);
+		model_print_text(sink, &a);
 		compare(&a, &a, true);
-		saved_report_free(&a);
+		model_free(&a);
 		return 0;
 	}
 	if (!parse(data, nul - data, &a))
 		return 0;
 	if (parse(nul + 1, size - (nul + 1 - data), &b)) {
 		compare(&a, &b, false);
-		saved_report_free(&b);
+		model_free(&b);
 	}
-	saved_report_free(&a);
+	model_free(&a);
 	return 0;
 }

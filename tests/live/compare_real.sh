@@ -14,6 +14,14 @@ for run in base new; do
 		>/dev/null 2>"$T/$run.err" || fail "$run run failed: $(tail -3 "$T/$run.err")"
 	assert_eq "$run: runs in the report" "$(jqv "$T/$run.json" '.repeats | length')" 3
 	assert_eq "$run: label" "$(jqv "$T/$run.json" .label)" shared2
+	# Each run's CPU time is its own rusage: run 1's is the overhead's, and no run's is
+	# more than its 2 threads could take in its duration.
+	assert_eq "$run: run 1's CPU time = the overhead's" \
+		"$(jqv "$T/$run.json" '.repeats[0].target_cpu_ns | num')" \
+		"$(jqv "$T/$run.json" '.overhead.target_cpu_ns | num')"
+	assert_eq "$run: runs whose CPU time is within (0, 2 x duration]" \
+		"$(jqv "$T/$run.json" '[.repeats[] | select((.target_cpu_ns | num) > 0 and
+			.target_cpu_ns <= 2 * .duration_ns)] | length')" 3
 done
 
 "$ULS" compare "$T/base.json" "$T/new.json" >"$T/c.txt" 2>"$T/c.err"

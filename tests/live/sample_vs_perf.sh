@@ -27,7 +27,8 @@ here=$(dirname "$0")
 "$here/../../tools/sample-vs-perf" --build "$BUILD" --runs 10 --alternate 8 --seconds 0.5 \
 	--perf-freq "$freq" >"$T/table" 2>"$T/err" || fail "sample-vs-perf failed: $(tail -3 "$T/err")"
 cat "$T/table"
-mean=$(sed -n 's/^mean difference \([-+0-9.]*\) points.*/\1/p' "$T/table")
+# The table signs the mean ("+0.21", "-0.40"): the number without its "+".
+mean=$(sed -n 's/^mean difference +\{0,1\}\([-0-9.]*\) points.*/\1/p' "$T/table")
 need_number "mean difference" "$mean"
 awk -v m="$mean" 'BEGIN { exit !(m > -1.5 && m < 1.5) }' ||
 	fail "mean difference $mean points, want within 1.5"

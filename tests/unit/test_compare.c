@@ -23,6 +23,7 @@
 #include "compare_metrics.h"
 #include "compare_print.h"
 #include "json_read.h"
+#include "output.h"
 #include "report_cmd.h"
 #include "stats.h"
 
@@ -242,12 +243,12 @@ static json_t *report_json(const char *label, const char *kernel, const struct r
 	return root;
 }
 
-static void parse_json(json_t *root, struct saved_report *rep)
+static void parse_json(json_t *root, struct run_model *rep)
 {
 	char *text = json_dumps(root, JSON_PRESERVE_ORDER), err[512] = "";
 
 	assert_non_null(text);
-	if (saved_report_parse(text, strlen(text), "test.json", rep, err, sizeof(err)))
+	if (model_parse_json(text, strlen(text), "test.json", rep, err, sizeof(err)))
 		fail_msg("parse failed: %s", err);
 	free(text);
 	json_decref(root);
@@ -293,18 +294,18 @@ static char *edited(const char *from, const char *to)
 
 static void test_reader_valid(void **state)
 {
-	struct saved_report rep;
+	struct run_model rep;
 	const char *text = valid_json();
 	char err[256] = "";
-	const struct saved_ring *r;
+	const struct model_ring *r;
 
 	(void)state;
-	assert_int_equal(saved_report_parse(text, strlen(text), "t", &rep, err, sizeof(err)), 0);
+	assert_int_equal(model_parse_json(text, strlen(text), "t", &rep, err, sizeof(err)), 0);
 	assert_string_equal(rep.kernel, "6.1.0");
 	assert_string_equal(rep.label, "nop");
 	assert_int_equal(rep.run.duration_ns, 1000000);
 	assert_int_equal(rep.nr_repeats, 0);
-	assert_int_equal(saved_report_nr_samples(&rep), 1);
+	assert_int_equal(model_nr_samples(&rep), 1);
 	assert_int_equal(rep.run.nr_rings, 1);
 	r = &rep.run.rings[0];
 	assert_string_equal(r->flags, "SINGLE_ISSUER|DEFER_TASKRUN");
@@ -317,9 +318,9 @@ static void test_reader_valid(void **state)
 	assert_true(r->wait.valid);
 	assert_int_equal(r->wait.ns.p99, 3);
 	assert_false(r->hold.valid);
-	assert_true(r->has_paths);
+	assert_false(r->exact);
 	assert_int_equal(r->nr_paths, 0);
-	saved_report_free(&rep);
+	model_free(&rep);
 }
 
 static void test_reader_errors(void **state)
@@ -370,10 +371,10 @@ static void test_reader_errors(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct saved_report rep;
+		struct run_model rep;
 		char *text = edited(cases[i].from, cases[i].to), err[512] = "";
 
-		if (!saved_report_parse(text, strlen(text), "r.json", &rep, err, sizeof(err)))
+		if (!model_parse_json(text, strlen(text), "r.json", &rep, err, sizeof(err)))
 			fail_msg("case %zu accepted: %s", i, text);
 		if (!strstr(err, cases[i].error) || strncmp(err, "r.json: ", 8) ||
 		    strchr(err, '\n'))
@@ -390,35 +391,35 @@ static void test_reader_damaged(void **state)
 	static const char newline_key[] = "{\"schema\":\"uringlockstat/1\",\"kernel\":\"k\","
 					  "\"duration_ns\":1,\"lost\":{\"a\\nb\":-1},\"rings\":[]}";
 	const char *valid = valid_json();
-	struct saved_report rep;
+	struct run_model rep;
 	char err[512];
 	size_t len;
 
 	(void)state;
-	assert_int_equal(saved_report_parse("", 0, "e.json", &rep, err, sizeof(err)), -1);
+	assert_int_equal(model_parse_json("", 0, "e.json", &rep, err, sizeof(err)), -1);
 	assert_string_equal(err, "e.json: empty file: no JSON in it");
-	assert_int_equal(saved_report_parse(" \n\t", 3, "e.json", &rep, err, sizeof(err)), -1);
+	assert_int_equal(model_parse_json(" \n\t", 3, "e.json", &rep, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "empty file"));
-	assert_int_equal(saved_report_parse("hello", 5, "x.json", &rep, err, sizeof(err)), -1);
+	assert_int_equal(model_parse_json("hello", 5, "x.json", &rep, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "not valid JSON: line 1 column"));
-	assert_int_equal(saved_report_parse("[1,2]", 5, "a.json", &rep, err, sizeof(err)), -1);
+	assert_int_equal(model_parse_json("[1,2]", 5, "a.json", &rep, err, sizeof(err)), -1);
 	assert_string_equal(err, "a.json: top level: is an array, want an object");
 	/* Every proper prefix of a report is refused, never half-read. */
 	for (len = 1; len < strlen(valid); len++) {
-		if (!saved_report_parse(valid, len, "t.json", &rep, err, sizeof(err)))
+		if (!model_parse_json(valid, len, "t.json", &rep, err, sizeof(err)))
 			fail_msg("prefix of %zu bytes accepted", len);
 		assert_null(strchr(err, '\n'));
 	}
-	assert_int_equal(saved_report_parse(valid, 40, "t.json", &rep, err, sizeof(err)), -1);
+	assert_int_equal(model_parse_json(valid, 40, "t.json", &rep, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "t.json: truncated JSON: "));
 	/* A control character in a key stays out of the one-line message. */
-	assert_int_equal(saved_report_parse(newline_key, strlen(newline_key), "t.json", &rep, err,
+	assert_int_equal(model_parse_json(newline_key, strlen(newline_key), "t.json", &rep, err,
 					    sizeof(err)), -1);
 	assert_null(strchr(err, '\n'));
 	assert_non_null(strstr(err, "lost.a\\nb: -1 is negative"));
-	assert_int_equal(saved_report_load("/nonexistent/r.json", &rep, err, sizeof(err)), -1);
+	assert_int_equal(model_load_json("/nonexistent/r.json", &rep, err, sizeof(err)), -1);
 	assert_string_equal(err, "/nonexistent/r.json: cannot open: No such file or directory");
-	assert_int_equal(saved_report_load("/tmp", &rep, err, sizeof(err)), -1);
+	assert_int_equal(model_load_json("/tmp", &rep, err, sizeof(err)), -1);
 	assert_string_equal(err, "/tmp: not a regular file: a directory");
 }
 
@@ -427,81 +428,93 @@ static void test_reader_damaged(void **state)
 static void test_metric_derivation(void **state)
 {
 	struct ring_vals v = steady;
-	struct saved_report rep;
-	const struct saved_ring *r;
+	struct run_model rep;
+	const struct model_ring *r;
 	struct cmp_sample s;
 
 	(void)state;
 	parse_json(report_json("x", "k", &v, 1), &rep);
 	r = &rep.run.rings[0];
-	cmp_ring_sample(&rep.run, r, CMP_ACQ_PER_SQE, NULL, &s);
+	cmp_ring_sample(&rep.run, r, CMP_ACQ_PER_SQE, NULL, false, &s);
 	assert_true(s.valid);
 	assert_close(s.value, 0.125, 1e-15);
 	assert_string_equal(s.variant, "exact");
-	cmp_ring_sample(&rep.run, r, CMP_CONTENDED_SHARE, NULL, &s);
+	cmp_ring_sample(&rep.run, r, CMP_CONTENDED_SHARE, NULL, false, &s);
 	assert_close(s.value, 500.0 / 12500, 1e-15);
 	assert_string_equal(s.variant, "per acquisition");
-	cmp_ring_sample(&rep.run, r, CMP_WAIT_P50, NULL, &s);
+	cmp_ring_sample(&rep.run, r, CMP_WAIT_P50, NULL, false, &s);
 	assert_close(s.value, 1000, 0);
-	cmp_ring_sample(&rep.run, r, CMP_WAIT_P99, NULL, &s);
+	cmp_ring_sample(&rep.run, r, CMP_WAIT_P99, NULL, false, &s);
 	assert_close(s.value, 4000, 0);
-	cmp_ring_sample(&rep.run, r, CMP_HOLD_P50, NULL, &s);
+	cmp_ring_sample(&rep.run, r, CMP_HOLD_P50, NULL, false, &s);
 	assert_close(s.value, 300, 0);
-	cmp_ring_sample(&rep.run, r, CMP_HOLD_P99, NULL, &s);
+	cmp_ring_sample(&rep.run, r, CMP_HOLD_P99, NULL, false, &s);
 	assert_close(s.value, 900, 0);
-	cmp_ring_sample(&rep.run, r, CMP_HANDOFFS_PER_ACQ, NULL, &s);
+	cmp_ring_sample(&rep.run, r, CMP_HANDOFFS_PER_ACQ, NULL, false, &s);
 	assert_close(s.value, 40.0 / 12500, 1e-15);
-	cmp_ring_sample(&rep.run, r, CMP_LOCK_NS_PER_SQE, NULL, &s);
+	cmp_ring_sample(&rep.run, r, CMP_LOCK_NS_PER_SQE, NULL, false, &s);
 	assert_close(s.value, 50, 1e-12);
 	assert_string_equal(s.variant, "hold");
-	cmp_ring_sample(&rep.run, r, CMP_THROUGHPUT, NULL, &s);
+	cmp_ring_sample(&rep.run, r, CMP_THROUGHPUT, NULL, false, &s);
 	assert_close(s.value, 1e6, 1e-6);
-	cmp_ring_sample(&rep.run, r, CMP_PATH_ACQ_PER_SQE, "submit", &s);
+	/* Under the instruction clock: per 1e9 of the command's own instructions, when known. */
+	cmp_ring_sample(&rep.run, r, CMP_THROUGHPUT, NULL, true, &s);
+	assert_close(s.value, 1e6, 1e-6);
+	assert_null(s.variant);
+	rep.run.target_cpu_ns.valid = true;
+	rep.run.target_cpu_ns.value = rep.run.duration_ns / 4;
+	cmp_ring_sample(&rep.run, r, CMP_THROUGHPUT, NULL, true, &s);
+	assert_close(s.value, 4e6, 1e-6);
+	assert_string_equal(s.variant, "command CPU");
+	cmp_ring_sample(&rep.run, r, CMP_THROUGHPUT, NULL, false, &s);
+	assert_close(s.value, 1e6, 1e-6);
+	assert_null(s.variant);
+	cmp_ring_sample(&rep.run, r, CMP_PATH_ACQ_PER_SQE, "submit", false, &s);
 	assert_close(s.value, 0.12, 1e-15);
-	cmp_ring_sample(&rep.run, r, CMP_PATH_HOLD_NS_PER_ACQ, "submit", &s);
+	cmp_ring_sample(&rep.run, r, CMP_PATH_HOLD_NS_PER_ACQ, "submit", false, &s);
 	assert_close(s.value, 400, 1e-12);
 	/* A path the ring did not take: no acquisitions per SQE, no hold per acquisition. */
-	cmp_ring_sample(&rep.run, r, CMP_PATH_ACQ_PER_SQE, "register", &s);
+	cmp_ring_sample(&rep.run, r, CMP_PATH_ACQ_PER_SQE, "register", false, &s);
 	assert_true(s.valid);
 	assert_close(s.value, 0, 0);
-	cmp_ring_sample(&rep.run, r, CMP_PATH_HOLD_NS_PER_ACQ, "register", &s);
+	cmp_ring_sample(&rep.run, r, CMP_PATH_HOLD_NS_PER_ACQ, "register", false, &s);
 	assert_false(s.valid);
 	assert_non_null(strstr(s.why, "no acquisitions on path register"));
 	cmp_run_sample(&rep.run, CMP_SAMPLED_LOCK_SHARE, &s);
 	assert_false(s.valid);
 	assert_non_null(strstr(s.why, "no \"sampled\" figures"));
-	saved_report_free(&rep);
+	model_free(&rep);
 
 	/* Contention and counters only: wait time per SQE, contended share per acquisition. */
 	v.hold_p50 = v.hold_p99 = v.hold_total = v.handoffs = v.submit_acq = -1;
 	parse_json(report_json("x", "k", &v, 1), &rep);
 	r = &rep.run.rings[0];
-	cmp_ring_sample(&rep.run, r, CMP_LOCK_NS_PER_SQE, NULL, &s);
+	cmp_ring_sample(&rep.run, r, CMP_LOCK_NS_PER_SQE, NULL, false, &s);
 	assert_close(s.value, 8, 1e-12);
 	assert_string_equal(s.variant, "wait");
-	cmp_ring_sample(&rep.run, r, CMP_ACQ_PER_SQE, NULL, &s);
+	cmp_ring_sample(&rep.run, r, CMP_ACQ_PER_SQE, NULL, false, &s);
 	assert_string_equal(s.variant, "inferred");
-	cmp_ring_sample(&rep.run, r, CMP_HOLD_P99, NULL, &s);
+	cmp_ring_sample(&rep.run, r, CMP_HOLD_P99, NULL, false, &s);
 	assert_false(s.valid);
 	assert_non_null(strstr(s.why, "hold_ns is null"));
-	cmp_ring_sample(&rep.run, r, CMP_PATH_ACQ_PER_SQE, "submit", &s);
+	cmp_ring_sample(&rep.run, r, CMP_PATH_ACQ_PER_SQE, "submit", false, &s);
 	assert_false(s.valid);
 	assert_non_null(strstr(s.why, "no paths"));
-	saved_report_free(&rep);
+	model_free(&rep);
 
 	/* --light: no acquisitions, so contended share per SQE; sqes 0 divides nothing. */
 	v.acquisitions = -1;
 	parse_json(report_json("x", "k", &v, 1), &rep);
-	cmp_ring_sample(&rep.run, &rep.run.rings[0], CMP_CONTENDED_SHARE, NULL, &s);
+	cmp_ring_sample(&rep.run, &rep.run.rings[0], CMP_CONTENDED_SHARE, NULL, false, &s);
 	assert_close(s.value, 500.0 / 100000, 1e-15);
 	assert_string_equal(s.variant, "per SQE");
-	saved_report_free(&rep);
+	model_free(&rep);
 	v.sqes = 0;
 	parse_json(report_json("x", "k", &v, 1), &rep);
-	cmp_ring_sample(&rep.run, &rep.run.rings[0], CMP_CONTENDED_SHARE, NULL, &s);
+	cmp_ring_sample(&rep.run, &rep.run.rings[0], CMP_CONTENDED_SHARE, NULL, false, &s);
 	assert_false(s.valid);
 	assert_non_null(strstr(s.why, "sqes is 0"));
-	saved_report_free(&rep);
+	model_free(&rep);
 
 	assert_int_equal(cmp_metric_by_name("wait_p99"), CMP_WAIT_P99);
 	assert_int_equal(cmp_metric_by_name("throughput"), CMP_THROUGHPUT);
@@ -527,7 +540,7 @@ static const struct cmp_row *row_of(const struct cmp_result *res, enum cmp_metri
 
 /* Compare steady runs with runs whose `field` is scaled by new_factor[i]. */
 static void compare_scaled(size_t n_base, size_t n_new, size_t field, const double *base_factor,
-			   const double *new_factor, struct saved_report *b, struct saved_report *n,
+			   const double *new_factor, struct run_model *b, struct run_model *n,
 			   struct cmp_result *res, const struct cmp_options *o)
 {
 	struct ring_vals bv[8], nv[8];
@@ -541,11 +554,11 @@ static void compare_scaled(size_t n_base, size_t n_new, size_t field, const doub
 		fail_msg("compare failed: %s", err);
 }
 
-static void free_all(struct saved_report *b, struct saved_report *n, struct cmp_result *res)
+static void free_all(struct run_model *b, struct run_model *n, struct cmp_result *res)
 {
 	cmp_result_free(res);
-	saved_report_free(b);
-	saved_report_free(n);
+	model_free(b);
+	model_free(n);
 }
 
 #define FIELD(f) offsetof(struct ring_vals, f)
@@ -557,7 +570,7 @@ static void test_verdicts(void **state)
 	static const double third[] = { 0.33, 0.34, 0.32, 0.335, 0.325 };
 	static const double spread[] = { 0.5, 2, 1, 0.7, 1.6 };
 	static const double spread_up[] = { 0.75, 3, 1.5, 1.05, 2.4 };
-	struct saved_report b, n;
+	struct run_model b, n;
 	struct cmp_result res;
 	struct cmp_options o;
 	const struct cmp_row *r;
@@ -650,7 +663,7 @@ static void test_verdicts(void **state)
 static void test_not_comparable(void **state)
 {
 	struct ring_vals bv = steady, nv = steady;
-	struct saved_report b, n;
+	struct run_model b, n;
 	struct cmp_result res;
 	struct cmp_options o;
 	const struct cmp_row *r;
@@ -683,7 +696,7 @@ static void test_not_comparable(void **state)
 
 static void test_unusable_pairs(void **state)
 {
-	struct saved_report b, n;
+	struct run_model b, n;
 	struct cmp_result res;
 	struct cmp_options o;
 	char err[512];
@@ -694,7 +707,7 @@ static void test_unusable_pairs(void **state)
 	parse_json(report_json("b", "6.1", &steady, 1), &n);
 	assert_int_equal(cmp_compare(&b, &n, &o, &res, err, sizeof(err)), -1);
 	assert_string_equal(err, "no ring matches: the labels differ (base \"a\", new \"b\")");
-	saved_report_free(&n);
+	model_free(&n);
 	parse_json(report_json("a", "6.12", &steady, 1), &n);
 	o.same_kernel = true;
 	assert_int_equal(cmp_compare(&b, &n, &o, &res, err, sizeof(err)), -1);
@@ -704,8 +717,8 @@ static void test_unusable_pairs(void **state)
 	assert_int_equal(cmp_compare(&b, &n, &o, &res, err, sizeof(err)), 0);
 	assert_string_equal(res.notes[0], "kernels differ: base 6.1, new 6.12");
 	cmp_result_free(&res);
-	saved_report_free(&b);
-	saved_report_free(&n);
+	model_free(&b);
+	model_free(&n);
 }
 
 /* ---- the commands ---- */
@@ -834,8 +847,8 @@ static json_t *clocked(json_t *root, const char *clock)
 
 /* Reports of n_base and n_new runs, duration scaled by the factors, with the clocks given. */
 static int compare_clocks(size_t n_base, size_t n_new, const double *bf, const double *nf,
-			  const char *base_clock, const char *new_clock, struct saved_report *b,
-			  struct saved_report *n, struct cmp_result *res,
+			  const char *base_clock, const char *new_clock, struct run_model *b,
+			  struct run_model *n, struct cmp_result *res,
 			  const struct cmp_options *o, char *err, size_t err_size)
 {
 	struct ring_vals bv[8], nv[8];
@@ -852,7 +865,7 @@ static void test_instruction_clock(void **state)
 	static const double one[] = { 1, 1, 1, 1, 1 };
 	static const double up1[] = { 1.01, 1.01, 1.01, 1.01, 1.01 };
 	static const double up04[] = { 1.004 };
-	struct saved_report b, n;
+	struct run_model b, n;
 	struct cmp_result res;
 	struct cmp_options o;
 	const struct cmp_row *r;
@@ -921,13 +934,13 @@ static void test_instruction_clock(void **state)
 	assert_string_equal(err, "the clocks differ: base counts instructions (--clock "
 			    "instructions), new wall-clock time; their durations, rates and "
 			    "latencies cannot be compared");
-	saved_report_free(&b);
-	saved_report_free(&n);
+	model_free(&b);
+	model_free(&n);
 	assert_int_equal(compare_clocks(1, 1, one, one, "wall", "instructions", &b, &n, &res, &o,
 					err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "new counts instructions"));
-	saved_report_free(&b);
-	saved_report_free(&n);
+	model_free(&b);
+	model_free(&n);
 }
 
 static void test_instruction_clock_commands(void **state)
@@ -936,7 +949,7 @@ static void test_instruction_clock_commands(void **state)
 	static const double up1[] = { 1.01 };
 	struct ring_vals bv[1], nv[1];
 	char *base, *regressed, *wall, *bogus, err[512] = "";
-	struct saved_report rep;
+	struct run_model rep;
 
 	(void)state;
 	scaled(bv, 1, FIELD(duration_ns), one);
@@ -957,7 +970,7 @@ static void test_instruction_clock_commands(void **state)
 	assert_int_equal(RUN(cmd_compare, "compare", base, wall), CMP_EXIT_UNUSABLE);
 	assert_int_equal(RUN(cmd_compare, "compare", wall, base), CMP_EXIT_UNUSABLE);
 	assert_int_equal(RUN(cmd_compare, "compare", bogus, bogus), CMP_EXIT_UNUSABLE);
-	assert_int_equal(saved_report_load(bogus, &rep, err, sizeof(err)), -1);
+	assert_int_equal(model_load_json(bogus, &rep, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "clock: \"cycles\" is neither \"wall\" nor \"instructions\""));
 	assert_int_equal(RUN(cmd_report, "report", base), 0);
 
@@ -974,7 +987,7 @@ static void test_instruction_clock_commands(void **state)
 /* report renders every figure the text report has, from the saved fields. */
 static void test_report_render(void **state)
 {
-	struct saved_report rep;
+	struct run_model rep;
 	char *buf = NULL;
 	size_t size = 0;
 	FILE *out;
@@ -983,7 +996,7 @@ static void test_report_render(void **state)
 	parse_json(report_json("nop", "6.1", &steady, 1), &rep);
 	out = open_memstream(&buf, &size);
 	assert_non_null(out);
-	saved_report_print(out, &rep);
+	model_print_text(out, &rep);
 	fclose(out);
 	assert_non_null(strstr(buf, "uringlockstat: pid 100 (bench), 0.10 s, kernel 6.1\n"));
 	assert_non_null(strstr(buf, "label: nop\n"));
@@ -1003,13 +1016,13 @@ static void test_report_render(void **state)
 	assert_non_null(strstr(buf, "  wait per SQE 8.0ns\n"));
 	assert_non_null(strstr(buf, "lost: none\n"));
 	free(buf);
-	saved_report_free(&rep);
+	model_free(&rep);
 }
 
 /* A single run with a lock share of 0.25 over `samples` samples compared with itself. */
 static void check_single_sampled(int samples, enum cmp_verdict verdict, const char *reason)
 {
-	struct saved_report rep;
+	struct run_model rep;
 	struct cmp_result res;
 	struct cmp_options o;
 	const struct cmp_row *r;
@@ -1018,7 +1031,7 @@ static void check_single_sampled(int samples, enum cmp_verdict verdict, const ch
 	assert_true(asprintf(&text, "{\"schema\":\"uringlockstat/1\",\"kernel\":\"k\","
 			     "\"duration_ns\":1,\"sampled\":{\"samples\":%d,\"lock_share\":0.25},"
 			     "\"rings\":[{\"pid\":1,\"fd\":3,\"flags\":[]}]}", samples) > 0);
-	if (saved_report_parse(text, strlen(text), "s.json", &rep, err, sizeof(err)))
+	if (model_parse_json(text, strlen(text), "s.json", &rep, err, sizeof(err)))
 		fail_msg("%s", err);
 	cmp_options_init(&o);
 	assert_int_equal(cmp_compare(&rep, &rep, &o, &res, err, sizeof(err)), 0);
@@ -1029,12 +1042,12 @@ static void check_single_sampled(int samples, enum cmp_verdict verdict, const ch
 	else
 		assert_close(r->base, 0.25, 0);
 	cmp_result_free(&res);
-	saved_report_free(&rep);
+	model_free(&rep);
 	free(text);
 }
 
 /* A one-run report whose lock share is k of n samples; the caller frees it. */
-static void parse_share(unsigned int k, unsigned int n, struct saved_report *rep)
+static void parse_share(unsigned int k, unsigned int n, struct run_model *rep)
 {
 	char err[256], *text;
 
@@ -1042,7 +1055,7 @@ static void parse_share(unsigned int k, unsigned int n, struct saved_report *rep
 			     "\"duration_ns\":1,\"sampled\":{\"samples\":%u,\"lock_samples\":%u,"
 			     "\"lock_share\":%.17g},\"rings\":[{\"pid\":1,\"fd\":3,\"flags\":[]}]}",
 			     n, k, (double)k / n) > 0);
-	if (saved_report_parse(text, strlen(text), "s.json", rep, err, sizeof(err)))
+	if (model_parse_json(text, strlen(text), "s.json", rep, err, sizeof(err)))
 		fail_msg("%s", err);
 	free(text);
 }
@@ -1063,7 +1076,7 @@ static void test_sampled_single_tested(void **state)
 		{ 300, 1000, 150, 1000, CMP_IMPROVED },
 		{ 150, 1000, 152, 1000, CMP_OK },
 	};
-	struct saved_report base, new;
+	struct run_model base, new;
 	struct cmp_result res;
 	struct cmp_options o;
 	const struct cmp_row *r;
@@ -1086,8 +1099,8 @@ static void test_sampled_single_tested(void **state)
 				 cases[i].n1, cases[i].k2, cases[i].n2, r->verdict,
 				 cases[i].verdict, r->p_value);
 		cmp_result_free(&res);
-		saved_report_free(&base);
-		saved_report_free(&new);
+		model_free(&base);
+		model_free(&new);
 	}
 }
 
@@ -1102,7 +1115,7 @@ static void test_sampled(void **state)
 		"{\"duration_ns\":1,\"rings\":[{\"pid\":1,\"fd\":3,\"flags\":[],"
 		"\"sampled_hold_ns\":30303030}]},"
 		"{\"duration_ns\":1,\"rings\":[{\"pid\":2,\"fd\":3,\"flags\":[]}]}]}";
-	struct saved_report rep;
+	struct run_model rep;
 	struct cmp_result res;
 	struct cmp_options o;
 	const struct cmp_row *r;
@@ -1111,7 +1124,7 @@ static void test_sampled(void **state)
 	FILE *out;
 
 	(void)state;
-	if (saved_report_parse(text, strlen(text), "s.json", &rep, err, sizeof(err)))
+	if (model_parse_json(text, strlen(text), "s.json", &rep, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_true(rep.run.has_sampled);
 	assert_int_equal(rep.run.samples.value, 200);
@@ -1119,7 +1132,7 @@ static void test_sampled(void **state)
 	assert_close(rep.run.lock_share, 0.25, 0);
 	out = open_memstream(&buf, &size);
 	assert_non_null(out);
-	saved_report_print(out, &rep);
+	model_print_text(out, &rep);
 	fclose(out);
 	assert_non_null(strstr(buf, "\nsampled at 99 Hz: 200 samples of the target's threads, "
 				    "50 in mutex code called from io_uring (lock share 25.00%, "
@@ -1135,7 +1148,7 @@ static void test_sampled(void **state)
 	assert_string_equal(r->reason, "base: \"sampled\" is in run 1 only, not in each of its 2 "
 			    "runs");
 	cmp_result_free(&res);
-	saved_report_free(&rep);
+	model_free(&rep);
 
 	/* Single runs: the share is the one sample, if enough CPU-clock samples back it. */
 	check_single_sampled(200, CMP_OK, NULL);
@@ -1156,12 +1169,12 @@ static double now_s(void)
 /* A load that waits (a FIFO without a writer) fails the test by SIGALRM, not by hanging. */
 static void load_refused(const char *path, const char *error)
 {
-	struct saved_report rep;
+	struct run_model rep;
 	double start = now_s();
 	char err[512] = "";
 
 	alarm(10);
-	if (!saved_report_load(path, &rep, err, sizeof(err)))
+	if (!model_load_json(path, &rep, err, sizeof(err)))
 		fail_msg("%s accepted", path);
 	alarm(0);
 	if (!strstr(err, error) || strchr(err, '\n'))
@@ -1208,10 +1221,11 @@ static void test_reader_copies_differ(void **state)
 		{ "duration_ns", "repeats[0].duration_ns: differs from the top level's copy" },
 		{ "partial", "repeats[0].partial: differs from the top level's copy" },
 		{ "exit_status", "repeats[0].exit_status: differs from the top level's copy" },
+		{ "target_cpu_ns", "repeats[0].target_cpu_ns: differs from the top level's copy" },
 		{ "sampled", "repeats[0].sampled: differs from the top level's copy" },
 	};
 	struct ring_vals runs[3] = { steady, steady, steady };
-	struct saved_report rep;
+	struct run_model rep;
 	char *text, *path, err[512];
 	size_t i;
 
@@ -1230,11 +1244,14 @@ static void test_reader_copies_differ(void **state)
 			json_object_set_new(root, f, json_true());
 		else if (!strcmp(f, "exit_status"))
 			json_object_set_new(first, f, json_integer(1));
+		/* The top level's CPU time is the overhead's: here none. */
+		else if (!strcmp(f, "target_cpu_ns"))
+			json_object_set_new(first, f, json_integer(12345));
 		else
 			json_object_set_new(first, f, json_pack("{s:f}", "lock_share", 0.5));
 		text = json_dumps(root, JSON_PRESERVE_ORDER);
 		assert_non_null(text);
-		if (!saved_report_parse(text, strlen(text), "r.json", &rep, err, sizeof(err)))
+		if (!model_parse_json(text, strlen(text), "r.json", &rep, err, sizeof(err)))
 			fail_msg("%s: a report whose two copies of run 1 differ was accepted", f);
 		if (!strstr(err, cases[i].error))
 			fail_msg("%s: error '%s' does not say '%s'", f, err, cases[i].error);
@@ -1253,7 +1270,7 @@ static void test_reader_copies_differ(void **state)
 		json_object_set_new(root, "sampled", json_pack("{s:f}", "lock_share", 0.5));
 		parse_json(root, &rep);
 		assert_int_equal(rep.nr_repeats, 3);
-		saved_report_free(&rep);
+		model_free(&rep);
 	}
 }
 
@@ -1261,7 +1278,7 @@ static void test_reader_copies_differ(void **state)
 static void test_control_characters(void **state)
 {
 	static const char label[] = "a\x1b[2Jb\nlabel: forged\r";
-	struct saved_report rep, other;
+	struct run_model rep, other;
 	struct cmp_result res;
 	struct cmp_options o;
 	char *buf = NULL, err[512];
@@ -1277,7 +1294,7 @@ static void test_control_characters(void **state)
 	parse_json(root, &rep);
 	out = open_memstream(&buf, &size);
 	assert_non_null(out);
-	saved_report_print(out, &rep);
+	model_print_text(out, &rep);
 	fclose(out);
 	for (i = 0; i < size; i++) {
 		if ((unsigned char)buf[i] < 0x20 && buf[i] != '\n')
@@ -1313,8 +1330,8 @@ static void test_control_characters(void **state)
 		free(buf);
 	}
 	cmp_result_free(&res);
-	saved_report_free(&other);
-	saved_report_free(&rep);
+	model_free(&other);
+	model_free(&rep);
 }
 
 /*
@@ -1353,7 +1370,7 @@ static char *many_rings(bool interleaved)
 static void test_many_rings(void **state)
 {
 	char *base_text = many_rings(true), *new_text = many_rings(false), err[512];
-	struct saved_report b, n;
+	struct run_model b, n;
 	struct cmp_result res;
 	struct cmp_options o;
 	double start, matched, took;
@@ -1363,8 +1380,8 @@ static void test_many_rings(void **state)
 	(void)state;
 	sink = fopen("/dev/null", "w");
 	assert_non_null(sink);
-	if (saved_report_parse(base_text, strlen(base_text), "base", &b, err, sizeof(err)) ||
-	    saved_report_parse(new_text, strlen(new_text), "new", &n, err, sizeof(err)))
+	if (model_parse_json(base_text, strlen(base_text), "base", &b, err, sizeof(err)) ||
+	    model_parse_json(new_text, strlen(new_text), "new", &n, err, sizeof(err)))
 		fail_msg("parse failed: %s", err);
 	cmp_options_init(&o);
 	start = now_s();
@@ -1387,8 +1404,8 @@ static void test_many_rings(void **state)
 	}
 	assert_int_equal(res.regressions, 0);
 	cmp_result_free(&res);
-	saved_report_free(&b);
-	saved_report_free(&n);
+	model_free(&b);
+	model_free(&n);
 	free(base_text);
 	free(new_text);
 	fclose(sink);

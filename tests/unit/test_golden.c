@@ -4,7 +4,7 @@
  * rendered as text, JSON, OpenMetrics, Prometheus text, folded stacks, SVG and pprof.
  *
  * - The saved report and the live one are the same run: the JSON read back
- *   (src/model/json_read.c) and rendered by `uringlockstat report` (saved_report_print) gives
+ *   (src/model/json_read.c) and rendered by `uringlockstat report` (model_print_text) gives
  *   the live text report (report_print_text) line for line.
  * - With GOLDEN_OUT=DIR in the environment the outputs are also written to DIR (run.txt,
  *   run.json, run.om, run.prom, run.folded, run.svg, and run.pb: the pprof profile gunzipped,
@@ -25,6 +25,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include "expo.h"
+#include "fields.h"
 #include "flamegraph.h"
 #include "folded.h"
 #include "json_read.h"
@@ -33,6 +34,7 @@
 #include "proto/profile.pb-c.h"
 #include "pprof_read.h"
 #include "report.h"
+#include "snapshot.h"
 #include "report_cmd.h"
 #include "session.h"
 #include "stacks.h"
@@ -85,7 +87,8 @@ static struct report *golden_report(void)
 	rep->overhead.run_ns = 45678901;
 	rep->overhead.target_cpu_ns = 1900000000ull;
 	snprintf(rep->overhead.target_cpu_source, sizeof(rep->overhead.target_cpu_source),
-		 "the command's rusage");
+		 TARGET_CPU_RUSAGE);
+	rep->overhead.target_cpu_rusage = true;
 	rep->target_pid = 4242;
 	snprintf(rep->target_command, sizeof(rep->target_command), "/usr/bin/app --golden");
 	rep->exit_status = 0;
@@ -273,7 +276,7 @@ static void test_saved_equals_live(void **state)
 {
 	const char *dir = getenv("GOLDEN_OUT");
 	struct report *rep = golden_report();
-	struct saved_report saved = {};
+	struct run_model saved = {}, top, again;
 	char *live, *json, *text = NULL, err[512] = "";
 	size_t live_len, json_len, text_len = 0;
 	json_t *root;
@@ -281,25 +284,30 @@ static void test_saved_equals_live(void **state)
 
 	(void)state;
 	live = render_text(rep, &live_len);
-	root = report_to_json(rep, false);
+	/* As the run writes it: the run's model whole, and again as the one run of "repeats". */
+	assert_int_equal(model_from_report(rep, false, &top), 0);
+	assert_int_equal(model_from_report(rep, false, &again), 0);
+	model_run_detach(&top.run);
+	model_run_detach(&again.run);
+	assert_int_equal(model_add_repeat(&top, &again.run), 0);
+	model_free(&again);
+	root = model_to_json(&top);
+	model_free(&top);
 	assert_non_null(root);
-	json_object_set_new(root, "repeat", json_integer(1));
-	json_object_set_new(root, "repeats", json_pack("[{s:O,s:i,s:O,s:O,s:O}]", "duration_ns",
-							json_object_get(root, "duration_ns"),
-							"exit_status", 0, "partial",
-							json_object_get(root, "partial"), "sampled",
-							json_object_get(root, "sampled"), "rings",
-							json_object_get(root, "rings")));
+	assert_int_equal(json_integer_value(json_object_get(root, "repeat")), 1);
+	assert_true(json_equal(json_object_get(root, "rings"),
+			       json_object_get(json_array_get(json_object_get(root, "repeats"), 0),
+					       "rings")));
 	json = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	assert_non_null(json);
 	json_len = strlen(json);
 	save(dir, "run.txt", live, live_len);
 	save(dir, "run.json", json, json_len);
-	if (saved_report_parse(json, json_len, "golden.json", &saved, err, sizeof(err)))
+	if (model_parse_json(json, json_len, "golden.json", &saved, err, sizeof(err)))
 		fail_msg("the JSON does not read back: %s", err);
 	f = open_memstream(&text, &text_len);
 	assert_non_null(f);
-	saved_report_print(f, &saved);
+	model_print_text(f, &saved);
 	assert_int_equal(fclose(f), 0);
 	save(dir, "run.saved.txt", text, text_len);
 	if (text_len != live_len || memcmp(text, live, live_len)) {
@@ -310,7 +318,7 @@ static void test_saved_equals_live(void **state)
 		fail_msg("saved and live text differ from line %zu:\nlive:  %.120s\nsaved: %.120s",
 			 line, live + i - (i && live[i - 1] != '\n' ? 0 : 0), text + i);
 	}
-	saved_report_free(&saved);
+	model_free(&saved);
 	json_decref(root);
 	free(json);
 	free(text);
@@ -323,6 +331,7 @@ static void test_outputs(void **state)
 	const char *dir = getenv("GOLDEN_OUT");
 	struct report *rep = golden_report();
 	struct stack_set stacks = {};
+	struct run_model m;
 	struct folded_line *lines = NULL;
 	size_t nr = 0, len = 0;
 	char tmpl[] = "/tmp/golden-pprof.XXXXXX", path[64];
@@ -341,7 +350,9 @@ static void test_outputs(void **state)
 	save(dir, "run.prom", buf, len);
 	free(buf);
 
-	assert_int_equal(folded_build(rep, &stacks, WEIGHT_WAIT, false, &lines, &nr), 0);
+	assert_int_equal(model_from_report(rep, false, &m), 0);
+	m.stacks = &stacks;
+	assert_int_equal(folded_build(&m, WEIGHT_WAIT, false, &lines, &nr), 0);
 	assert_true(nr > 0);
 	buf = NULL;
 	f = open_memstream(&buf, &len);
@@ -360,15 +371,350 @@ static void test_outputs(void **state)
 
 	assert_non_null(mkdtemp(tmpl));
 	snprintf(path, sizeof(path), "%s/p.pb.gz", tmpl);
-	assert_int_equal(pprof_write(path, rep, &stacks, false), 0);
+	assert_int_equal(pprof_write(path, &m, false), 0);
 	buf = (char *)pprof_bytes(path, &len);
 	assert_true(len > 20);
 	save(dir, "run.pb", buf, len);
 	free(buf);
 	unlink(path);
 	rmdir(tmpl);
+	model_free(&m);
 	stack_set_free(&stacks);
 	free(rep);
+}
+
+/*
+ * The same run under other options: each variant changes what the golden run measured, and
+ * is rendered as text, JSON, the saved report's text, OpenMetrics, folded stacks and pprof
+ * (VARIANT.txt, .json, .saved.txt, .om, .folded, .pb under GOLDEN_OUT). The saved text must equal the live one in every variant,
+ * and the model read back from the JSON must hold every field of the table (fields.c) as the
+ * live model does.
+ */
+enum variant {
+	V_EXACT_NOHOLDS, V_EXACT_NOPATHS, V_NOEXACT, V_LIGHT, V_CONTENTION_ONLY,
+	V_COUNTERS_MISSING, V_NOSAMPLE, V_ALL_PARTIAL, V_PROGRAMS, V_ADDRESSES, V_NOOWNER,
+	V_NO_FD, V_COUNT,
+};
+
+static const char *const variant_names[V_COUNT] = {
+	"exact-noholds", "exact-nopaths", "noexact", "light", "contention-only",
+	"counters-missing", "nosample", "all-partial", "programs", "addresses", "noowner",
+	"no-fd",
+};
+
+/* A figure the run left out for its cost, as src/collect/plan.c notes it. */
+static void opt_in(struct report *rep, const char *figure, const char *option)
+{
+	struct opt_in *o = &rep->opt_ins[rep->nr_opt_ins++];
+
+	snprintf(o->figure, sizeof(o->figure), "%s", figure);
+	snprintf(o->option, sizeof(o->option), "%s", option);
+	snprintf(o->cost, sizeof(o->cost), "about 40 ns a lock");
+}
+
+static bool variant_report(struct report *rep, enum variant v)
+{
+	bool addresses = false;
+
+	switch (v) {
+	case V_EXACT_NOHOLDS:
+		rep->holds_measured = false;
+		opt_in(rep, "hold time and wait of every acquisition", "--holds");
+		break;
+	case V_EXACT_NOPATHS:
+		rep->holds_measured = false;
+		rep->paths_measured = false;
+		opt_in(rep, "hold time and wait of every acquisition", "--holds");
+		opt_in(rep, "acquisitions per kernel path", "--paths");
+		break;
+	case V_LIGHT:
+		rep->light = true;
+		/* fall through */
+	case V_NOEXACT:
+		rep->holds_measured = false;
+		rep->paths_measured = false;
+		set_reason(rep, BACKEND_EXACT, false, "fentry is not allowed here");
+		break;
+	case V_CONTENTION_ONLY:
+		rep->holds_measured = false;
+		rep->paths_measured = false;
+		set_reason(rep, BACKEND_EXACT, false, "off");
+		set_reason(rep, BACKEND_COUNTERS, false, "off");
+		set_reason(rep, BACKEND_SAMPLE, false, "off");
+		rep->freq_hz = 0;
+		break;
+	case V_COUNTERS_MISSING:
+		set_reason(rep, BACKEND_EXACT, false, "off");
+		rep->counters_missing = COUNTER_REGISTERS | COUNTER_TASK_WORK;
+		break;
+	case V_NOSAMPLE:
+		set_reason(rep, BACKEND_SAMPLE, false, "off");
+		rep->freq_hz = 0;
+		break;
+	case V_ALL_PARTIAL:
+		rep->target_all = true;
+		rep->target_command[0] = '\0';
+		rep->label[0] = '\0';
+		rep->exit_status = -1;
+		rep->overhead.target_cpu_rusage = false;
+		snprintf(rep->overhead.target_cpu_source, sizeof(rep->overhead.target_cpu_source),
+			 "/proc/stat, busy time of every CPU (100 ticks per s)");
+		rep->partial = true;
+		snprintf(rep->partial_reason, sizeof(rep->partial_reason), "interrupted");
+		rep->rings[1].open = true;
+		rep->rings[1].ended = false;
+		break;
+	case V_PROGRAMS:
+		rep->prog_stats = true;
+		rep->nr_programs = 2;
+		snprintf(rep->programs[0].name, sizeof(rep->programs[0].name), "contention_begin");
+		rep->programs[0] = (struct program_cost){ "contention_begin", 1000, 250000, 1 };
+		rep->programs[1] = (struct program_cost){ "on_sample", 396, 400000, 0 };
+		opt_in(rep, "io_uring_enter calls, SQEs per call", "--count-enters");
+		rep->overhead.measured = false;
+		snprintf(rep->overhead.why, sizeof(rep->overhead.why), "no bpf stats");
+		break;
+	case V_ADDRESSES:
+		addresses = true;
+		break;
+	case V_NOOWNER:
+		rep->waiter_paths = false;
+		rep->rings[0].sum.owner_known = 0;
+		rep->rings[0].sum.owner_other_cpu = 0;
+		break;
+	case V_NO_FD:
+		/* A share whose percentage rounds apart from its double (23/160: 14.375%). */
+		rep->samples = 160;
+		rep->lock_samples = 23;
+		/* The SQPOLL ring open, held by a mapping alone: its SQ head not read. */
+		rep->rings[1].open = true;
+		rep->rings[1].ended = false;
+		rep->rings[1].no_fd = true;
+		break;
+	case V_COUNT:
+		break;
+	}
+	return addresses;
+}
+
+
+/* Field by field: a struct's padding is not part of the figure. */
+static bool same_count(const struct model_count *a, const struct model_count *b)
+{
+	return a->valid == b->valid && a->value == b->value;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/*
+ * One field of the table (src/model/fields.c) is the same in the live model and in the one
+ * read back from its JSON; derived fields (intervals, elided sums) are not read, so not
+ * compared. Returns the field's key when it differs, NULL when the same.
+ */
+static const char *field_differs(const struct field *f, const void *a, const void *b,
+				 const struct model_ring *ra, const struct model_ring *rb)
+{
+	const void *x = field_at(a, f->off), *y = field_at(b, f->off);
+	size_t i;
+
+	switch (f->kind) {
+	case FK_INT:
+		return *(const int *)x == *(const int *)y ? NULL : f->key;
+	case FK_COUNT:
+		return same_count(x, y) ? NULL : f->key;
+	case FK_BOOL: {
+		const struct model_bool *p = x, *q = y;
+
+		return p->valid == q->valid && p->value == q->value ? NULL : f->key;
+	}
+	case FK_STRING:
+	case FK_FLAGS:
+		return same_text(*(char *const *)x, *(char *const *)y) ? NULL : f->key;
+	case FK_SUMMARY: {
+		const struct model_summary *p = x, *q = y;
+
+		return p->valid == q->valid && !memcmp(&p->ns, &q->ns, sizeof(p->ns)) ? NULL : f->key;
+	}
+	case FK_SHARE:
+		return *(const bool *)x == *(const bool *)y &&
+		       *(const double *)field_at(a, f->off2) == *(const double *)field_at(b, f->off2)
+			       ? NULL : f->key;
+	case FK_PATH_COUNTS:
+		return *(const bool *)x == *(const bool *)y &&
+		       !memcmp(field_at(a, f->off2), field_at(b, f->off2), PATH_COUNT * sizeof(__u64))
+			       ? NULL : f->key;
+	case FK_OWNER_MATRIX:
+		return ra->has_owner_matrix == rb->has_owner_matrix &&
+		       !memcmp(ra->owner_matrix, rb->owner_matrix, sizeof(ra->owner_matrix))
+			       ? NULL : f->key;
+	case FK_PATHS:
+		if (ra->nr_paths != rb->nr_paths)
+			return f->key;
+		for (i = 0; i < ra->nr_paths; i++) {
+			const struct model_path *p = &ra->paths[i], *q = &rb->paths[i];
+
+			if (!same_text(p->name, q->name) || p->acquisitions != q->acquisitions ||
+			    !same_count(&p->contended, &q->contended) ||
+			    !same_count(&p->wait_ns, &q->wait_ns) ||
+			    !same_count(&p->hold_ns, &q->hold_ns))
+				return f->key;
+		}
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* The model read back from the JSON holds every figure of the live model that the file keeps. */
+static void assert_same_model(const char *variant, const struct run_model *a,
+			      const struct run_model *b)
+{
+	const char *key;
+	size_t i, j;
+
+	assert_true(same_text(a->kernel, b->kernel) && same_text(a->label, b->label));
+	assert_true(same_text(a->target_command, b->target_command));
+	assert_int_equal(a->target_all, b->target_all);
+	assert_int_equal(a->paths_measured, b->paths_measured);
+	assert_int_equal(a->nr_backends, b->nr_backends);
+	assert_int_equal(a->nr_opt_ins, b->nr_opt_ins);
+	assert_int_equal(a->nr_lost, b->nr_lost);
+	for (i = 0; i < a->nr_lost; i++) {
+		assert_string_equal(a->lost[i].name, b->lost[i].name);
+		assert_int_equal(a->lost[i].value, b->lost[i].value);
+	}
+	assert_int_equal(a->has_programs, b->has_programs);
+	assert_int_equal(a->nr_programs, b->nr_programs);
+	assert_int_equal(a->run.duration_ns, b->run.duration_ns);
+	assert_int_equal(a->run.target_cpu_ns.valid, b->run.target_cpu_ns.valid);
+	assert_int_equal(a->run.target_cpu_ns.value, b->run.target_cpu_ns.value);
+	for (i = 0; i < a->nr_repeats && i < b->nr_repeats; i++) {
+		assert_int_equal(a->repeats[i].target_cpu_ns.valid,
+				 b->repeats[i].target_cpu_ns.valid);
+		assert_int_equal(a->repeats[i].target_cpu_ns.value,
+				 b->repeats[i].target_cpu_ns.value);
+	}
+	assert_int_equal(a->run.has_sampled, b->run.has_sampled);
+	for (i = 0; i < nr_sampled_fields && a->run.has_sampled; i++) {
+		key = field_differs(&sampled_fields[i], &a->run, &b->run, NULL, NULL);
+		if (key)
+			fail_msg("%s: sampled.%s differs when read back", variant, key);
+	}
+	assert_int_equal(a->run.nr_rings, b->run.nr_rings);
+	for (i = 0; i < a->run.nr_rings; i++) {
+		const struct model_ring *ra = &a->run.rings[i], *rb = &b->run.rings[i];
+
+		assert_int_equal(ra->exact, rb->exact);
+		assert_int_equal(ra->owner_other_cpu.valid && ra->has_owner_share,
+				 rb->owner_other_cpu.valid && rb->has_owner_share);
+		if (ra->has_owner_share)
+			assert_int_equal(ra->owner_other_cpu.value, rb->owner_other_cpu.value);
+		for (j = 0; j < nr_ring_fields; j++) {
+			key = field_differs(&ring_fields[j], ra, rb, ra, rb);
+			if (key)
+				fail_msg("%s: rings[%zu].%s differs when read back", variant, i, key);
+		}
+	}
+}
+
+/* A variant's stacks as folded lines (weighed as --weight's default) and as pprof. */
+static void save_stack_outputs(const char *dir, const char *variant, const struct report *rep,
+			       bool addresses)
+{
+	struct stack_set stacks = {};
+	struct folded_line *lines = NULL;
+	char tmpl[] = "/tmp/golden-pprof.XXXXXX", path[64], name[64], why[256];
+	struct run_model m;
+	enum weight w;
+	size_t nr = 0, len = 0;
+	char *buf = NULL;
+	FILE *f;
+
+	golden_stacks(&stacks);
+	assert_int_equal(model_from_report(rep, addresses, &m), 0);
+	m.stacks = &stacks;
+	if (!weight_resolve(&m, WEIGHT_DEFAULT, &w, why, sizeof(why))) {
+		assert_int_equal(folded_build(&m, w, true, &lines, &nr), 0);
+		f = open_memstream(&buf, &len);
+		assert_int_equal(folded_write(f, lines, nr), 0);
+		assert_int_equal(fclose(f), 0);
+		snprintf(name, sizeof(name), "%s.folded", variant);
+		save(dir, name, buf, len);
+		free(buf);
+		folded_free(lines, nr);
+	}
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(path, sizeof(path), "%s/p.pb.gz", tmpl);
+	assert_int_equal(pprof_write(path, &m, addresses), 0);
+	buf = (char *)pprof_bytes(path, &len);
+	snprintf(name, sizeof(name), "%s.pb", variant);
+	save(dir, name, buf, len);
+	free(buf);
+	unlink(path);
+	rmdir(tmpl);
+	model_free(&m);
+	stack_set_free(&stacks);
+}
+/* end save_stack_outputs */
+
+static void test_variants(void **state)
+{
+	const char *dir = getenv("GOLDEN_OUT");
+	char name[64], *bad = NULL;
+	int v;
+
+	(void)state;
+	for (v = 0; v < V_COUNT; v++) {
+		struct report *rep = golden_report();
+		bool addresses = variant_report(rep, v);
+		struct run_model saved = {}, built;
+		char *live = NULL, *json, *text = NULL, *om, err[512];
+		size_t live_len = 0, text_len = 0, om_len = 0;
+		json_t *root;
+		FILE *f = open_memstream(&live, &live_len);
+
+		assert_non_null(f);
+		report_print_text(f, rep, addresses);
+		assert_int_equal(fclose(f), 0);
+		root = report_to_json(rep, addresses);
+		assert_non_null(root);
+		json = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		assert_non_null(json);
+		if (model_parse_json(json, strlen(json), "golden.json", &saved, err, sizeof(err)))
+			fail_msg("%s: the JSON does not read back: %s", variant_names[v], err);
+		f = open_memstream(&text, &text_len);
+		assert_non_null(f);
+		model_print_text(f, &saved);
+		assert_int_equal(fclose(f), 0);
+		om = expo_render(rep, EXPO_OPENMETRICS, addresses, &om_len);
+		assert_non_null(om);
+		save_stack_outputs(dir, variant_names[v], rep, addresses);
+		snprintf(name, sizeof(name), "%s.txt", variant_names[v]);
+		save(dir, name, live, live_len);
+		snprintf(name, sizeof(name), "%s.saved.txt", variant_names[v]);
+		save(dir, name, text, text_len);
+		snprintf(name, sizeof(name), "%s.json", variant_names[v]);
+		save(dir, name, json, strlen(json));
+		snprintf(name, sizeof(name), "%s.om", variant_names[v]);
+		save(dir, name, om, om_len);
+		if ((text_len != live_len || memcmp(text, live, live_len)) && !bad)
+			bad = strdup(variant_names[v]);
+		assert_int_equal(model_from_report(rep, addresses, &built), 0);
+		assert_same_model(variant_names[v], &built, &saved);
+		model_free(&built);
+		model_free(&saved);
+		json_decref(root);
+		free(json);
+		free(text);
+		free(live);
+		free(om);
+		free(rep);
+	}
+	if (bad)
+		fail_msg("variant %s: the saved report's text differs from the live one", bad);
 }
 
 int main(void)
@@ -376,6 +722,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_saved_equals_live),
 		cmocka_unit_test(test_outputs),
+		cmocka_unit_test(test_variants),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #include <jansson.h>
 #include "output.h"
 #include "report.h"
+#include "snapshot.h"
 #include "session.h"
 #include "flags.h"
 

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include "output.h"
 #include "report.h"
+#include "snapshot.h"
 #include "session.h"
 
 static const char *const counters[] = {

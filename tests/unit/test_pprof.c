@@ -19,9 +19,25 @@
 #include "proto/profile.pb-c.h"
 #include "pprof_read.h"
 #include "pprof.h"
+#include "report.h"
 
 typedef Perftools__Profiles__Profile Profile;
 typedef Perftools__Profiles__Sample Sample;
+
+
+/* The live snapshot's model with the stacks, written as pprof (what the run does). */
+static int write_report(const char *path, const struct report *rep, const struct stack_set *set,
+			bool show_addresses)
+{
+	struct run_model m;
+	int ret;
+
+	assert_int_equal(model_from_report(rep, show_addresses, &m), 0);
+	m.stacks = set;
+	ret = pprof_write(path, &m, show_addresses);
+	model_free(&m);
+	return ret;
+}
 
 static char dir[] = "/tmp/test_pprof.XXXXXX";
 
@@ -263,7 +279,7 @@ static void test_contention(void **state)
 	add_entry(&set, 0, STACK_CONTENDED, PATH_SUBMIT, 10, 5000, 0, K_SUBMIT, 4, U_WORKER, 3);
 	add_entry(&set, 0, STACK_CONTENDED, PATH_TCTX, 2, 700, 0, K_TCTX, 4, U_WORKER, 3);
 	snprintf(path, sizeof(path), "%s/c.pb.gz", dir);
-	assert_int_equal(pprof_write(path, rep, &set, false), 0);
+	assert_int_equal(write_report(path, rep, &set, false), 0);
 	assert_int_equal(dir_entries(), 1); /* no temp file left */
 	p = load(path);
 
@@ -326,7 +342,7 @@ static void test_exact(void **state)
 	add_entry(&set, 0, STACK_EXACT, PATH_SUBMIT, 1000, 90000, 400000, K_SUBMIT, 4, NULL, 0);
 	add_entry(&set, 0, STACK_CONTENDED, PATH_SUBMIT, 10, 5000, 0, K_SUBMIT, 4, NULL, 0);
 	snprintf(path, sizeof(path), "%s/e.pb.gz", dir);
-	assert_int_equal(pprof_write(path, rep, &set, false), 0);
+	assert_int_equal(write_report(path, rep, &set, false), 0);
 	p = load(path);
 	assert_int_equal(p->n_sample, 1);
 	s = p->sample[0];
@@ -354,7 +370,7 @@ static void test_samples(void **state)
 	add_entry(&set, 0, STACK_SAMPLE, PATH_OTHER, 7, 0, 0, k, 2, U_WORKER, 3);
 	add_entry(&set, RING_SLOT_NONE, STACK_SAMPLE, PATH_OTHER, 3, 0, 0, NULL, 0, U_WORKER, 3);
 	snprintf(path, sizeof(path), "%s/s.pb.gz", dir);
-	assert_int_equal(pprof_write(path, rep, &set, false), 0);
+	assert_int_equal(write_report(path, rep, &set, false), 0);
 	p = load(path);
 	assert_int_equal(p->n_sample_type, 4);
 	assert_int_equal(column(p, "samples"), 3);
@@ -398,14 +414,14 @@ static void test_addresses(void **state)
 
 	add_entry(&set, 0, STACK_CONTENDED, PATH_SUBMIT, 1, 100, 0, k, 5, u, 1);
 	snprintf(path, sizeof(path), "%s/a.pb.gz", dir);
-	assert_int_equal(pprof_write(path, rep, &set, false), 0);
+	assert_int_equal(write_report(path, rep, &set, false), 0);
 	p = load(path);
 	assert_stack(p, p->sample[0], hidden, 5);
 	for (i = 0; i < p->n_string_table; i++)
 		assert_null(strstr(p->string_table[i], "0xffff"));
 	perftools__profiles__profile__free_unpacked(p, NULL);
 
-	assert_int_equal(pprof_write(path, rep, &set, true), 0);
+	assert_int_equal(write_report(path, rep, &set, true), 0);
 	p = load(path);
 	assert_stack(p, p->sample[0], shown, 6);
 	perftools__profiles__profile__free_unpacked(p, NULL);
@@ -423,7 +439,7 @@ static void test_empty_and_errors(void **state)
 	Profile *p;
 
 	snprintf(path, sizeof(path), "%s/empty.pb.gz", dir);
-	assert_int_equal(pprof_write(path, rep, &set, false), 0);
+	assert_int_equal(write_report(path, rep, &set, false), 0);
 	p = load(path);
 	assert_int_equal(p->n_sample, 0);
 	assert_int_equal(p->n_sample_type, 3);
@@ -431,11 +447,11 @@ static void test_empty_and_errors(void **state)
 
 	before = dir_entries();
 	snprintf(path, sizeof(path), "%s/missing/x.pb.gz", dir);
-	assert_int_equal(pprof_write(path, rep, &set, false), -ENOENT);
+	assert_int_equal(write_report(path, rep, &set, false), -ENOENT);
 	/* The target is a directory: rename fails, the temp file goes. */
 	snprintf(path, sizeof(path), "%s/adir", dir);
 	assert_int_equal(mkdir(path, 0755), 0);
-	assert_true(pprof_write(path, rep, &set, false) < 0);
+	assert_true(write_report(path, rep, &set, false) < 0);
 	assert_int_equal(dir_entries(), before + 1);
 	assert_int_equal(rmdir(path), 0);
 	free(rep);
